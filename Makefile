@@ -1,0 +1,94 @@
+# virt-rs build: cargo builds the Rust archive; the shared objects are then
+# linked here with libvirt's version scripts (rustc's cdylib linking cannot
+# carry named version nodes).
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+DESTDIR ?=
+PROFILE ?= release
+CC ?= cc
+PYTHON ?= python3
+
+BUILD := build
+OUT := $(BUILD)/lib
+CARGO_FLAGS := $(if $(filter release,$(PROFILE)),--release,)
+ARCHIVE := target/$(PROFILE)/libvirt.a
+NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+SIDE_LIBS := libvirt-qemu libvirt-lxc libvirt-admin
+
+.PHONY: all lib demo test test-rust test-c test-python check-generated generate \
+        coverage-report install clean bench lint
+
+all: lib
+
+lib: $(OUT)/libvirt.so.0 $(foreach l,$(SIDE_LIBS),$(OUT)/$(l).so.0)
+
+$(ARCHIVE): FORCE
+	cargo build $(CARGO_FLAGS) --lib
+
+$(OUT)/libvirt.so.0: $(ARCHIVE) gen/libvirt.map
+	@mkdir -p $(OUT)
+	$(CC) -shared -o $@ -Wl,-soname,libvirt.so.0 \
+	  -Wl,--version-script=gen/libvirt.map -Wl,--no-undefined-version -Wl,--no-undefined \
+	  -Wl,--whole-archive $(ARCHIVE) -Wl,--no-whole-archive $(NATIVE_LIBS)
+	ln -sf libvirt.so.0 $(OUT)/libvirt.so
+
+$(OUT)/%.so.0: gen/%.c gen/%.map $(OUT)/libvirt.so.0
+	$(CC) -shared -fPIC -O2 -Iinclude -o $@ -Wl,-soname,$*.so.0 \
+	  -Wl,--version-script=gen/$*.map -Wl,--no-undefined-version \
+	  $< -L$(OUT) -lvirt
+	ln -sf $*.so.0 $(OUT)/$*.so
+
+FORCE:
+
+# Regenerate headers, version scripts, API XML and Rust shims from api/.
+generate:
+	$(PYTHON) tools/gen_api.py
+
+# Fails when a generated file no longer matches the spec.
+check-generated:
+	$(PYTHON) tools/check_generated.py
+
+coverage-report: 
+	cargo run --quiet --bin api-coverage > docs/api-coverage.md
+
+demo: lib
+	$(CC) -Iinclude -o $(BUILD)/demo examples/demo.c -L$(OUT) -lvirt
+	LD_LIBRARY_PATH=$(OUT) $(BUILD)/demo
+
+test: lib check-generated test-rust test-c test-python
+
+test-rust:
+	cargo test $(CARGO_FLAGS)
+
+test-c: lib
+	$(MAKE) -C tests-c OUT=$(abspath $(OUT))
+
+test-python: lib
+	$(PYTHON) -m pytest -q python-tests --libdir=$(abspath $(OUT))
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+bench: lib
+	$(MAKE) -C bench OUT=$(abspath $(OUT))
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/libvirt \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(DATADIR)/libvirt/api
+	for l in libvirt $(SIDE_LIBS); do \
+	  install -m 755 $(OUT)/$$l.so.0 $(DESTDIR)$(LIBDIR)/$$l.so.0; \
+	  ln -sf $$l.so.0 $(DESTDIR)$(LIBDIR)/$$l.so; \
+	  install -m 644 gen/$$l-api.xml $(DESTDIR)$(DATADIR)/libvirt/api/$$l-api.xml; \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	      -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	      pkgconfig/$$l.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/$$l.pc; \
+	done
+	install -m 644 include/libvirt/*.h $(DESTDIR)$(INCLUDEDIR)/libvirt/
+
+clean:
+	cargo clean
+	rm -rf $(BUILD)

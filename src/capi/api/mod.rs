@@ -1,0 +1,10 @@
+//! Hand-written bodies of the public functions, one module per family.
+#![allow(non_snake_case)]
+//! A body has the C signature and returns `Result<ret>`; the generated shim
+//! runs it through the recipe in `capi::entry`.
+
+pub mod connect;
+pub mod domain;
+pub mod errors;
+pub mod library;
+pub mod objects;

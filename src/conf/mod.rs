@@ -1,0 +1,2 @@
+//! XML documents (domain, network, storage, ...): parsers and formatters
+//! shared by the drivers.

@@ -1,0 +1,16 @@
+//! The safe core: object model, errors, typed parameters, URIs, the
+//! client configuration and the driver registry. It knows no driver; the
+//! crate root registers them at initialisation.
+
+pub mod config;
+pub mod connect;
+pub mod driver;
+pub mod error;
+pub mod objects;
+pub mod registry;
+pub mod uri;
+pub mod uuid;
+
+pub use connect::Connect;
+pub use error::{Error, Result};
+pub use objects::*;

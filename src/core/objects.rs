@@ -1,0 +1,106 @@
+//! The objects a connection hands out. Like libvirt's public objects they
+//! are light identities (name, UUID, id, ...); the state they name lives in
+//! the connection's driver.
+
+use super::connect::Connect;
+use super::uuid::Uuid;
+use std::any::Any;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Domain {
+    pub conn: Connect,
+    pub name: String,
+    pub uuid: Uuid,
+    /// Running domain id, or -1 when inactive.
+    pub id: i32,
+}
+
+#[derive(Clone)]
+pub struct Network {
+    pub conn: Connect,
+    pub name: String,
+    pub uuid: Uuid,
+}
+
+#[derive(Clone)]
+pub struct NetworkPort {
+    pub net: Network,
+    pub uuid: Uuid,
+}
+
+#[derive(Clone)]
+pub struct StoragePool {
+    pub conn: Connect,
+    pub name: String,
+    pub uuid: Uuid,
+}
+
+#[derive(Clone)]
+pub struct StorageVol {
+    pub conn: Connect,
+    pub pool: String,
+    pub name: String,
+    pub key: String,
+}
+
+#[derive(Clone)]
+pub struct Interface {
+    pub conn: Connect,
+    pub name: String,
+    pub mac: String,
+}
+
+#[derive(Clone)]
+pub struct NodeDevice {
+    pub conn: Connect,
+    pub name: String,
+}
+
+#[derive(Clone)]
+pub struct Secret {
+    pub conn: Connect,
+    pub uuid: Uuid,
+    pub usage_type: i32,
+    pub usage_id: String,
+}
+
+#[derive(Clone)]
+pub struct NWFilter {
+    pub conn: Connect,
+    pub name: String,
+    pub uuid: Uuid,
+}
+
+#[derive(Clone)]
+pub struct NWFilterBinding {
+    pub conn: Connect,
+    pub portdev: String,
+    pub filter: String,
+}
+
+#[derive(Clone)]
+pub struct DomainSnapshot {
+    pub domain: Domain,
+    pub name: String,
+}
+
+#[derive(Clone)]
+pub struct DomainCheckpoint {
+    pub domain: Domain,
+    pub name: String,
+}
+
+/// A data stream; the driver that opens it attaches its own state.
+#[derive(Clone)]
+pub struct Stream {
+    pub conn: Connect,
+    pub flags: u32,
+    pub state: Arc<parking_lot::Mutex<Option<Box<dyn Any + Send>>>>,
+}
+
+impl Stream {
+    pub fn new(conn: Connect, flags: u32) -> Stream {
+        Stream { conn, flags, state: Arc::new(parking_lot::Mutex::new(None)) }
+    }
+}

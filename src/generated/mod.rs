@@ -1,0 +1,2 @@
+//! Constants generated from the API spec (`tools/gen_api.py`).
+pub mod consts;

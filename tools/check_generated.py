@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Regenerates every artefact of tools/gen_api.py into a scratch directory
+and fails when a checked-in copy differs (the spec is the one source)."""
+import filecmp
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DIRS = ["include/libvirt", "gen", "src/generated", "src/capi/generated"]
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_api.py"), "--out", tmp], check=True)
+        stale = []
+        for d in DIRS:
+            fresh = os.path.join(tmp, d)
+            for name in sorted(os.listdir(fresh)):
+                mine = os.path.join(ROOT, d, name)
+                if not os.path.exists(mine) or not filecmp.cmp(mine, os.path.join(fresh, name), shallow=False):
+                    stale.append(os.path.join(d, name))
+        if stale:
+            print("generated files are stale; run `make generate`:", *stale, sep="\n  ")
+            return 1
+    print("generated files match the spec")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
