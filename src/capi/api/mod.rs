@@ -8,3 +8,4 @@ pub mod domain;
 pub mod errors;
 pub mod library;
 pub mod objects;
+pub mod typed_params;
