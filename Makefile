@@ -19,7 +19,7 @@ NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 SIDE_LIBS := libvirt-qemu libvirt-lxc libvirt-admin
 
 .PHONY: all lib demo test test-rust test-c test-python check-generated generate \
-        coverage-report install clean bench lint
+        coverage-report check-coverage install clean bench lint
 
 all: lib
 
@@ -51,17 +51,23 @@ generate:
 check-generated:
 	$(PYTHON) tools/check_generated.py
 
-coverage-report: 
+coverage-report:
 	cargo run --quiet --bin api-coverage > docs/api-coverage.md
+
+# Fails when docs/api-coverage.md no longer matches the code.
+check-coverage:
+	@mkdir -p $(BUILD)
+	cargo run --quiet --bin api-coverage > $(BUILD)/api-coverage.md
+	diff -u docs/api-coverage.md $(BUILD)/api-coverage.md
 
 demo: lib
 	$(CC) -Iinclude -o $(BUILD)/demo examples/demo.c -L$(OUT) -lvirt
 	LD_LIBRARY_PATH=$(OUT) $(BUILD)/demo
 
-test: lib check-generated test-rust test-c test-python
+test: lib check-generated check-coverage test-rust test-c test-python
 
 test-rust:
-	cargo test $(CARGO_FLAGS)
+	cargo test
 
 test-c: lib
 	$(MAKE) -C tests-c OUT=$(abspath $(OUT))

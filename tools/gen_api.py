@@ -500,7 +500,10 @@ def write_rust(specs, over, values, out):
             else:
                 raw = macro_raw(m, over) or ""
                 if not m.get("params") and re.fullmatch(r"[\d\s()+*/-]+(LL)?", raw):
-                    c.append(f"pub const {m['name']}: i64 = {raw.replace('LL', '')};")
+                    val = raw.replace("LL", "").strip()
+                    if val.startswith("(") and val.endswith(")"):
+                        val = val[1:-1]
+                    c.append(f"pub const {m['name']}: i64 = {val};")
     os.makedirs(os.path.join(out, "src", "generated"), exist_ok=True)
     with open(os.path.join(out, "src", "generated", "consts.rs"), "w") as f:
         f.write("\n".join(c) + "\n")
@@ -563,8 +566,18 @@ def write_rust(specs, over, values, out):
     with open(os.path.join(out, "src", "capi", "generated", "types.rs"), "w") as f:
         f.write("\n".join(t) + "\n")
 
-    # shims
+    # the list of public functions, for the coverage report
     impls = implemented_functions()
+    al = [f"// {NOTICE[3:-3]}", "/// (library, function, has a body in capi::api)",
+          "pub const FUNCTIONS: &[(&str, &str, bool)] = &["]
+    for lib, spec in specs.items():
+        for f in spec["functions"]:
+            al.append(f"    ({json.dumps(lib)}, {json.dumps(f['name'])}, {'true' if f['name'] in impls else 'false'}),")
+    al.append("];")
+    with open(os.path.join(out, "src", "generated", "api_list.rs"), "w") as fh:
+        fh.write("\n".join(al) + "\n")
+
+    # shims
     s = [f"// {NOTICE[3:-3]}",
          "#![allow(non_snake_case, unused_imports, unused_variables, clippy::all)]",
          "use std::os::raw::*;", "use super::types::*;", "use crate::capi::entry::*;",
@@ -593,9 +606,11 @@ def write_rust(specs, over, values, out):
                     body = "Err(crate::core::error::Error::no_support())"
                 listing.append((name, "none"))
             runner = "run_raw" if name in over["no_error_reset"] else "run"
+            needs_unsafe = impl or handle_of(f)
             s.append(f"    // SAFETY: the caller passes pointers as the C API documents them; {name} checks each before use.")
             frm = "crate::generated::consts::" + HEADER_ERROR_DOMAIN[f["header"]]
-            s.append(f"    {runner}(\"{name}\", {frm}, {fail}, || unsafe {{ {body} }})")
+            closure = f"unsafe {{ {body} }}" if needs_unsafe else body
+            s.append(f"    {runner}(\"{name}\", {frm}, {fail}, || {closure})")
             s.append("}")
             s.append("")
     # the exported data object

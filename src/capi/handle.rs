@@ -9,7 +9,6 @@ use crate::core::error::{Error, Result};
 use crate::core::*;
 use crate::generated::consts::*;
 use parking_lot::Mutex;
-use std::os::raw::c_void;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// The magic a freed handle carries.
@@ -134,7 +133,9 @@ impl<T> Child<T> {
     }
 }
 
-/// A counted reference to the handle an object hangs from.
+/// A counted reference to the handle an object hangs from (snapshots,
+/// checkpoints and ports are made with one once their drivers exist).
+#[allow(dead_code)]
 pub enum Parent {
     None,
     Domain(*mut DomainHandle),
@@ -203,6 +204,7 @@ macro_rules! child_class {
             }
         }
 
+        #[allow(dead_code)]
         impl $alias {
             /// A new handle for `obj`, belonging to connection handle `conn`.
             pub fn new_raw(obj: $obj, conn: *mut ConnectHandle) -> *mut $alias {
@@ -254,6 +256,3 @@ pub struct AdmClient;
 child_class!(AdmConnectHandle, AdmConnection, 0x7669_7281, VIR_ERR_INVALID_CONN, VIR_FROM_ADMIN);
 child_class!(AdmServerHandle, AdmServer, 0x7669_7282, VIR_ERR_INVALID_ARG, VIR_FROM_ADMIN);
 child_class!(AdmClientHandle, AdmClient, 0x7669_7283, VIR_ERR_INVALID_ARG, VIR_FROM_ADMIN);
-
-/// Opaque user data pointer kept beside a callback.
-pub type UserData = *mut c_void;

@@ -1,2 +1,3 @@
-//! Constants generated from the API spec (`tools/gen_api.py`).
+//! Generated from the API spec by tools/gen_api.py: do not edit.
+pub mod api_list;
 pub mod consts;

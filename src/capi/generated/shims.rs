@@ -765,7 +765,7 @@ pub unsafe extern "C" fn virDomainFSFreeze(dom: virDomainPtr, mountpoints: *mut 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSInfoFree(info: virDomainFSInfoPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSInfoFree checks each before use.
-    run("virDomainFSInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virDomainFSInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -1059,7 +1059,7 @@ pub unsafe extern "C" fn virDomainHasManagedSaveImage(dom: virDomainPtr, flags: 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainIOThreadInfoFree(info: virDomainIOThreadInfoPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainIOThreadInfoFree checks each before use.
-    run("virDomainIOThreadInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virDomainIOThreadInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -1077,7 +1077,7 @@ pub unsafe extern "C" fn virDomainInterfaceAddresses(dom: virDomainPtr, ifaces: 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainInterfaceFree(iface: virDomainInterfacePtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainInterfaceFree checks each before use.
-    run("virDomainInterfaceFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virDomainInterfaceFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -1119,7 +1119,7 @@ pub unsafe extern "C" fn virDomainListAllSnapshots(domain: virDomainPtr, snaps: 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainListGetStats(doms: *mut virDomainPtr, stats: c_uint, retStats: *mut *mut virDomainStatsRecordPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainListGetStats checks each before use.
-    run("virDomainListGetStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virDomainListGetStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -1695,7 +1695,7 @@ pub unsafe extern "C" fn virDomainStartDirtyRateCalc(domain: virDomainPtr, secon
 #[no_mangle]
 pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStatsRecordPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainStatsRecordListFree checks each before use.
-    run("virDomainStatsRecordListFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virDomainStatsRecordListFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -1725,55 +1725,55 @@ pub unsafe extern "C" fn virDomainUpdateDeviceFlags(domain: virDomainPtr, xml: *
 #[no_mangle]
 pub unsafe extern "C" fn virEventAddHandle(fd: c_int, events: c_int, cb: virEventHandleCallback, opaque: *mut c_void, ff: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventAddHandle checks each before use.
-    run("virEventAddHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventAddHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventAddTimeout(timeout: c_int, cb: virEventTimeoutCallback, opaque: *mut c_void, ff: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventAddTimeout checks each before use.
-    run("virEventAddTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventAddTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRegisterDefaultImpl() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRegisterDefaultImpl checks each before use.
-    run("virEventRegisterDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventRegisterDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRegisterImpl(addHandle: virEventAddHandleFunc, updateHandle: virEventUpdateHandleFunc, removeHandle: virEventRemoveHandleFunc, addTimeout: virEventAddTimeoutFunc, updateTimeout: virEventUpdateTimeoutFunc, removeTimeout: virEventRemoveTimeoutFunc) {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRegisterImpl checks each before use.
-    run("virEventRegisterImpl", crate::generated::consts::VIR_FROM_EVENT, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventRegisterImpl", crate::generated::consts::VIR_FROM_EVENT, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRemoveHandle(watch: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRemoveHandle checks each before use.
-    run("virEventRemoveHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventRemoveHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRemoveTimeout(timer: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRemoveTimeout checks each before use.
-    run("virEventRemoveTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventRemoveTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRunDefaultImpl() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRunDefaultImpl checks each before use.
-    run("virEventRunDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventRunDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventUpdateHandle(watch: c_int, events: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virEventUpdateHandle checks each before use.
-    run("virEventUpdateHandle", crate::generated::consts::VIR_FROM_EVENT, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventUpdateHandle", crate::generated::consts::VIR_FROM_EVENT, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventUpdateTimeout(timer: c_int, timeout: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virEventUpdateTimeout checks each before use.
-    run("virEventUpdateTimeout", crate::generated::consts::VIR_FROM_EVENT, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virEventUpdateTimeout", crate::generated::consts::VIR_FROM_EVENT, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -2055,7 +2055,7 @@ pub unsafe extern "C" fn virNetworkCreateXMLFlags(conn: virConnectPtr, xmlDesc: 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkDHCPLeaseFree(lease: virNetworkDHCPLeasePtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkDHCPLeaseFree checks each before use.
-    run("virNetworkDHCPLeaseFree", crate::generated::consts::VIR_FROM_NETWORK, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virNetworkDHCPLeaseFree", crate::generated::consts::VIR_FROM_NETWORK, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -2991,115 +2991,115 @@ pub unsafe extern "C" fn virStreamSparseSendAll(stream: virStreamPtr, handler: v
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddBoolean(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddBoolean checks each before use.
-    run("virTypedParamsAddBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddDouble(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: f64) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddDouble checks each before use.
-    run("virTypedParamsAddDouble", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddDouble", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddFromString(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, type_: c_int, value: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddFromString checks each before use.
-    run("virTypedParamsAddFromString", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddFromString", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddInt(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddInt checks each before use.
-    run("virTypedParamsAddInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddLLong(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_longlong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddLLong checks each before use.
-    run("virTypedParamsAddLLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddLLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddString(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddString checks each before use.
-    run("virTypedParamsAddString", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddString", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddStringList(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, values: *mut *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddStringList checks each before use.
-    run("virTypedParamsAddStringList", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddStringList", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddUInt(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddUInt checks each before use.
-    run("virTypedParamsAddUInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddUInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddULLong(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddULLong checks each before use.
-    run("virTypedParamsAddULLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsAddULLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsClear(params: virTypedParameterPtr, nparams: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsClear checks each before use.
-    run("virTypedParamsClear", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsClear", crate::generated::consts::VIR_FROM_NONE, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsFree(params: virTypedParameterPtr, nparams: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsFree checks each before use.
-    run("virTypedParamsFree", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsFree", crate::generated::consts::VIR_FROM_NONE, (), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGet(params: virTypedParameterPtr, nparams: c_int, name: *const c_char) -> virTypedParameterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGet checks each before use.
-    run("virTypedParamsGet", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGet", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetBoolean(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetBoolean checks each before use.
-    run("virTypedParamsGetBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGetBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetDouble(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut f64) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetDouble checks each before use.
-    run("virTypedParamsGetDouble", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGetDouble", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetInt(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetInt checks each before use.
-    run("virTypedParamsGetInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGetInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetLLong(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_longlong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetLLong checks each before use.
-    run("virTypedParamsGetLLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGetLLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetString(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetString checks each before use.
-    run("virTypedParamsGetString", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGetString", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetUInt(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetUInt checks each before use.
-    run("virTypedParamsGetUInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGetUInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetULLong(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetULLong checks each before use.
-    run("virTypedParamsGetULLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virTypedParamsGetULLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -3153,7 +3153,7 @@ pub unsafe extern "C" fn virtrs_virDomainLxcEnterNamespace(domain: virDomainPtr,
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterSecurityLabel(model: virSecurityModelPtr, label: virSecurityLabelPtr, oldlabel: virSecurityLabelPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterSecurityLabel checks each before use.
-    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -3249,7 +3249,7 @@ pub unsafe extern "C" fn virtrs_virAdmConnectLookupServer(conn: virAdmConnectPtr
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectOpen(name: *const c_char, flags: c_uint) -> virAdmConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectOpen checks each before use.
-    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
@@ -3291,13 +3291,13 @@ pub unsafe extern "C" fn virtrs_virAdmConnectUnregisterCloseCallback(conn: virAd
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmGetVersion(libVer: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmGetVersion checks each before use.
-    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmInitialize() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmInitialize checks each before use.
-    run("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { Err(crate::core::error::Error::no_support()) })
+    run("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
 }
 
 #[no_mangle]
