@@ -55,6 +55,22 @@ C_BASE = {
 }
 
 
+def load_semantics():
+    path = os.path.join(ROOT, "api", "semantics.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+DOMAIN_NUM = {}
+
+
+def domain_const(num, fallback):
+    """Spells a numeric virErrorDomain as its constant."""
+    return DOMAIN_NUM.get(num, fallback)
+
+
 def load():
     specs = {}
     for lib in LIBS:
@@ -578,6 +594,12 @@ def write_rust(specs, over, values, out):
         fh.write("\n".join(al) + "\n")
 
     # shims
+    sem = load_semantics()
+    functype_names = {ft["name"] for sp in specs.values() for ft in sp["functypes"]}
+    for spec in specs.values():
+        for e in spec["enums"]:
+            if e["type"] == "virErrorDomain" and not e["name"].endswith("_LAST"):
+                DOMAIN_NUM.setdefault(values[e["name"]], e["name"])
     s = [f"// {NOTICE[3:-3]}",
          "#![allow(non_snake_case, unused_imports, unused_variables, clippy::all)]",
          "use std::os::raw::*;", "use super::types::*;", "use crate::capi::entry::*;",
@@ -592,23 +614,46 @@ def write_rust(specs, over, values, out):
             fail = over["fail_value"].get(name) or fail_value(f["ret"])
             call_args = ", ".join(arg_name(n) for n, _ in f["args"])
             impl = impls.get(name)
+            facts = sem.get(name) or {}
             s.append("#[no_mangle]")
             export = name if lib == "libvirt" else PRIVATE_PREFIX + name
             s.append(f"pub unsafe extern \"C\" fn {export}({args}){ret} {{")
+            # the common prologue: handle class, read-only refusal, required
+            # pointers, in libvirt's order; then the body or "unsupported"
+            pro = []
+            h = handle_of(f)
+            if h:
+                nh = facts.get("null_handle")
+                dom = domain_const(nh["domain"], None) if isinstance(nh, dict) else None
+                var = "_h" if not facts.get("readonly_denied") else "h"
+                if dom:
+                    pro.append(f"let {var} = {h[1]}Handle::check_from({arg_name(h[0])}, crate::generated::consts::{dom})?;")
+                else:
+                    pro.append(f"let {var} = {h[1]}Handle::check({arg_name(h[0])})?;")
+                if facts.get("readonly_denied"):
+                    pro.append("h.deny_readonly()?;")
+            argtypes = dict(f["args"])
+            for an, _msg in (facts.get("nonnull_args") or {}).items():
+                if an in argtypes:
+                    test = "is_none" if argtypes[an] in functype_names else "is_null"
+                    pro.append(f"if {arg_name(an)}.{test}() {{ return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
             if impl:
-                body = f"api::{impl}::{name}({call_args})"
+                tail = f"api::{impl}::{name}({call_args})"
                 listing.append((name, "api"))
             else:
-                h = handle_of(f)
-                if h:
-                    body = f"{{ {h[1]}Handle::check({arg_name(h[0])})?; Err(crate::core::error::Error::no_support()) }}"
-                else:
-                    body = "Err(crate::core::error::Error::no_support())"
+                tail = "Err(crate::core::error::Error::no_support())"
                 listing.append((name, "none"))
+            body = "{ " + " ".join(pro + [tail]) + " }" if pro else tail
             runner = "run_raw" if name in over["no_error_reset"] else "run"
             needs_unsafe = impl or handle_of(f)
+            frm_dom = None
+            for key in ("readonly_error", "bad_flags"):
+                v = facts.get(key)
+                if isinstance(v, dict) and v.get("domain") not in (None, 12):
+                    frm_dom = domain_const(v["domain"], None)
+                    break
             s.append(f"    // SAFETY: the caller passes pointers as the C API documents them; {name} checks each before use.")
-            frm = "crate::generated::consts::" + HEADER_ERROR_DOMAIN[f["header"]]
+            frm = "crate::generated::consts::" + (frm_dom or HEADER_ERROR_DOMAIN[f["header"]])
             closure = f"unsafe {{ {body} }}" if needs_unsafe else body
             s.append(f"    {runner}(\"{name}\", {frm}, {fail}, || {closure})")
             s.append("}")

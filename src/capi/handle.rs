@@ -23,6 +23,22 @@ pub trait HandleClass {
     const FROM: i32;
     /// The connection handle the object belongs to (null for connections).
     fn owner(&self) -> *mut ConnectHandle;
+    /// The connection, where the object has one.
+    fn connection(&self) -> Option<&Connect> {
+        let o = self.owner();
+        // SAFETY: an object's owner is live while the object is.
+        (!o.is_null()).then(|| unsafe { &(*o).value.conn })
+    }
+}
+
+impl<T: HandleClass> Handle<T> {
+    /// Refuses a write operation on a read-only connection.
+    pub fn deny_readonly(&self) -> Result<()> {
+        match self.value.connection() {
+            Some(c) => c.check_writable(),
+            None => Ok(()),
+        }
+    }
 }
 
 #[repr(C)]
@@ -49,9 +65,19 @@ impl<T: HandleClass> Handle<T> {
     /// # Safety
     /// `ptr` must be NULL or point at memory that was a handle of this library.
     pub unsafe fn check<'a>(ptr: *mut Handle<T>) -> Result<&'a Handle<T>> {
+        // SAFETY: forwarded contract.
+        unsafe { Self::check_from(ptr, T::FROM) }
+    }
+
+    /// As [`Handle::check`], reporting a bad handle in error domain `from`
+    /// (libvirt's choice varies by function; the spec records it).
+    ///
+    /// # Safety
+    /// As for [`Handle::check`].
+    pub unsafe fn check_from<'a>(ptr: *mut Handle<T>, from: i32) -> Result<&'a Handle<T>> {
         // SAFETY: per the contract, a non-NULL pointer reads a handle's magic field.
         if ptr.is_null() || unsafe { (*ptr).magic.load(Ordering::Acquire) } != T::MAGIC {
-            return Err(Error::invalid_handle(T::FROM, T::INVALID));
+            return Err(Error::invalid_handle(from, T::INVALID));
         }
         // SAFETY: the magic matched, so this is a live handle of class T.
         let h = unsafe { &*ptr };
@@ -173,6 +199,9 @@ impl HandleClass for ConnState {
     const FROM: i32 = VIR_FROM_NONE;
     fn owner(&self) -> *mut ConnectHandle {
         std::ptr::null_mut()
+    }
+    fn connection(&self) -> Option<&Connect> {
+        Some(&self.conn)
     }
 }
 

@@ -29,7 +29,7 @@ pub unsafe fn req_str<'a>(p: *const c_char, name: &str, api: &str) -> Result<std
 
 /// libvirt's error for a NULL argument that must not be NULL.
 pub fn null_arg(name: &str, api: &str) -> Error {
-    Error::invalid_arg(format!("{name} in {api} must not be NULL"))
+    Error::null_arg(name, api)
 }
 
 /// A `malloc`ed, NUL-terminated copy of `s` (NULL if allocation fails).

@@ -9,6 +9,9 @@ use std::fmt;
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// An error domain still to be filled with the calling function's own.
+pub const DOMAIN_UNSET: i32 = -1;
+
 /// Error levels (`virErrorLevel`).
 pub const LEVEL_ERROR: i32 = VIR_ERR_ERROR as i32;
 
@@ -58,7 +61,7 @@ impl Error {
 
     /// `VIR_ERR_NO_SUPPORT`, naming the public function once it is known.
     pub fn no_support() -> Error {
-        let mut e = Error::new(VIR_FROM_NONE as i32, VIR_ERR_NO_SUPPORT as i32, None);
+        let mut e = Error::new(DOMAIN_UNSET, VIR_ERR_NO_SUPPORT as i32, None);
         e.needs_api_name = true;
         e
     }
@@ -73,9 +76,26 @@ impl Error {
 
     /// Read-only connection refusing a write operation.
     pub fn read_only() -> Error {
-        let mut e = Error::new(VIR_FROM_NONE as i32, VIR_ERR_OPERATION_DENIED as i32, None);
+        let mut e = Error::new(DOMAIN_UNSET, VIR_ERR_OPERATION_DENIED as i32, None);
         e.needs_api_name = true;
         e
+    }
+
+    /// A required pointer argument was NULL: libvirt reports the bare
+    /// sentence, with the function and argument names in `str1`/`str2`.
+    pub fn null_arg(arg: &str, api: &str) -> Error {
+        Error {
+            code: VIR_ERR_INVALID_ARG as i32,
+            domain: DOMAIN_UNSET,
+            message: format!("{arg} in {api} must not be NULL"),
+            level: LEVEL_ERROR,
+            str1: Some(api.to_string()),
+            str2: Some(arg.to_string()),
+            str3: None,
+            int1: -1,
+            int2: -1,
+            needs_api_name: false,
+        }
     }
 
     pub fn invalid_arg(detail: impl AsRef<str>) -> Error {
@@ -99,11 +119,14 @@ impl Error {
     /// Completes a pending error with the public function's name and the
     /// error domain of the module that function belongs to.
     pub fn in_api(mut self, api: &str, from: i32) -> Error {
+        if self.domain == DOMAIN_UNSET {
+            self.domain = from;
+        }
         if !self.needs_api_name {
             return self;
         }
         self.needs_api_name = false;
-        let (domain, code) = (from, self.code);
+        let (domain, code) = (self.domain, self.code);
         if code == VIR_ERR_OPERATION_DENIED as i32 {
             self = Error::with_detail(domain, code, format!("read only access prevents {api}"));
         } else {
