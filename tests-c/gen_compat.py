@@ -88,7 +88,7 @@ def gen_values(spec):
         out.append(f'    printf("%s = %lld\\n", "{e["name"]}", (long long){e["name"]});')
     for t in sorted(spec["enum_types"], key=lambda t: t["name"]):
         n = t["name"]
-        out.append(f'    printf("enum %s size %zu signed %d\\n", "{n}", sizeof({n}), ({n})-1 < 0);')
+        out.append(f'    printf("enum %s size %zu signed %d\\n", "{n}", sizeof({n}), (long long)({n})-1 < 0);')
     for m in sorted(spec["macros"], key=lambda m: m["name"]):
         n = m["name"]
         if "string" in m:  # "" n "" only compiles if n is a string literal

@@ -56,14 +56,24 @@ sdist=$(ls "$WORK"/dl/libvirt-python-$VERSION.tar.gz "$WORK"/dl/libvirt_python-$
 
 say "building + installing $sdist (log: $WORK/build.log)"
 # --no-cache-dir/--no-build-isolation: always compile, use the venv's setuptools.
+# setuptools puts -L<python LIBDIR> (= the system multiarch dir, which may
+# hold the real libvirt.so) ahead of pkg-config's -L, so put ours first via
+# LDFLAGS/CFLAGS to make sure the binding links against this install.
+export LDFLAGS="-L$PREFIX/lib ${LDFLAGS:-}"
+export CFLAGS="-I$PREFIX/include ${CFLAGS:-}"
 if ! "$VPY" -m pip install -v --no-cache-dir --no-build-isolation --no-binary :all: \
         "$sdist" >"$WORK/build.log" 2>&1; then
-    grep -nE 'Error|error|Traceback|Exception|missing|Unknown|raise' "$WORK/build.log" | tail -n 40 >&2
+    # generator.py output (type converter / validation failures) first
+    grep -nE 'Missing type converters|^ *[^ ]+ \*+:[0-9]+ *$|ERROR:|Exception:|CalledProcessError' "$WORK/build.log" >&2 || true
+    grep -nE 'error:' "$WORK/build.log" | head -n 20 >&2 || true
     die "building libvirt-python against $PREFIX failed (full log: $WORK/build.log)"
 fi
-grep -q "$PREFIX/share/libvirt/api/libvirt-api.xml" "$WORK/build.log" \
-    && say "generator read $PREFIX/share/libvirt/api/libvirt-api.xml" \
-    || say "note: build log does not mention our API XML path (see $WORK/build.log)"
+grep -q -- "-I$PREFIX/include" "$WORK/build.log" || die "build did not use $PREFIX/include"
+site=$("$VPY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+# The generated wrapper must at least be valid Python (optional-arg defaults
+# come from "(optional)" in the API XML's arg info).
+"$VPY" -m py_compile "$site/libvirt.py" "$site/libvirt_qemu.py" "$site/libvirt_lxc.py" \
+    || die "generated binding modules do not compile (see above)"
 
 say "smoke test"
 out=$(cd "$WORK" && LD_LIBRARY_PATH="$PREFIX/lib" "$VPY" -c '

@@ -274,8 +274,20 @@ child_class!(NodeDeviceHandle, NodeDevice, 0x7669_7208, VIR_ERR_INVALID_NODE_DEV
 child_class!(SecretHandle, Secret, 0x7669_7209, VIR_ERR_INVALID_SECRET, VIR_FROM_SECRET);
 child_class!(NWFilterHandle, NWFilter, 0x7669_720a, VIR_ERR_INVALID_NWFILTER, VIR_FROM_NWFILTER);
 child_class!(NWFilterBindingHandle, NWFilterBinding, 0x7669_720b, VIR_ERR_INVALID_NWFILTER_BINDING, VIR_FROM_NWFILTER);
-child_class!(DomainSnapshotHandle, DomainSnapshot, 0x7669_720c, VIR_ERR_INVALID_DOMAIN_SNAPSHOT, VIR_FROM_DOMAIN_SNAPSHOT);
-child_class!(DomainCheckpointHandle, DomainCheckpoint, 0x7669_720d, VIR_ERR_INVALID_DOMAIN_CHECKPOINT, VIR_FROM_DOMAIN_CHECKPOINT);
+child_class!(
+    DomainSnapshotHandle,
+    DomainSnapshot,
+    0x7669_720c,
+    VIR_ERR_INVALID_DOMAIN_SNAPSHOT,
+    VIR_FROM_DOMAIN_SNAPSHOT
+);
+child_class!(
+    DomainCheckpointHandle,
+    DomainCheckpoint,
+    0x7669_720d,
+    VIR_ERR_INVALID_DOMAIN_CHECKPOINT,
+    VIR_FROM_DOMAIN_CHECKPOINT
+);
 child_class!(StreamHandle, Stream, 0x7669_720e, VIR_ERR_INVALID_STREAM, VIR_FROM_STREAMS);
 
 /// Handles of the admin library (no admin driver yet: opening one fails).

@@ -34,7 +34,7 @@ impl Connect {
             name = cfg.uri_default.clone();
         }
         let Some(mut name) = name else {
-            return Err(Error::new(VIR_FROM_NONE as i32, VIR_ERR_NO_CONNECT as i32, None));
+            return Err(Error::new(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, None));
         };
         if std::env::var("LIBVIRT_AUTOCONNECT_NO_ALIASES").is_err() {
             if let Some(target) = config::resolve_alias(&cfg, &name) {
@@ -51,7 +51,7 @@ impl Connect {
                 }
             }
         }
-        Err(Error::with_detail(VIR_FROM_NONE as i32, VIR_ERR_NO_CONNECT as i32, &name))
+        Err(Error::with_detail(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, &name))
     }
 
     pub fn table(&self) -> &'static DriverTable {

@@ -13,7 +13,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub const DOMAIN_UNSET: i32 = -1;
 
 /// Error levels (`virErrorLevel`).
-pub const LEVEL_ERROR: i32 = VIR_ERR_ERROR as i32;
+pub const LEVEL_ERROR: i32 = VIR_ERR_ERROR;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
@@ -61,7 +61,7 @@ impl Error {
 
     /// `VIR_ERR_NO_SUPPORT`, naming the public function once it is known.
     pub fn no_support() -> Error {
-        let mut e = Error::new(DOMAIN_UNSET, VIR_ERR_NO_SUPPORT as i32, None);
+        let mut e = Error::new(DOMAIN_UNSET, VIR_ERR_NO_SUPPORT, None);
         e.needs_api_name = true;
         e
     }
@@ -76,7 +76,7 @@ impl Error {
 
     /// Read-only connection refusing a write operation.
     pub fn read_only() -> Error {
-        let mut e = Error::new(DOMAIN_UNSET, VIR_ERR_OPERATION_DENIED as i32, None);
+        let mut e = Error::new(DOMAIN_UNSET, VIR_ERR_OPERATION_DENIED, None);
         e.needs_api_name = true;
         e
     }
@@ -84,10 +84,21 @@ impl Error {
     /// A required pointer argument was NULL: libvirt reports the bare
     /// sentence, with the function and argument names in `str1`/`str2`.
     pub fn null_arg(arg: &str, api: &str) -> Error {
+        Error::arg_error(arg, api, format!("{arg} in {api} must not be NULL"))
+    }
+
+    /// A negative count or id, reported like [`Error::null_arg`].
+    pub fn negative_arg(arg: &str, api: &str) -> Error {
+        Error::arg_error(arg, api, format!("{arg} in {api} must be zero or greater"))
+    }
+
+    /// An argument error in libvirt's shape: the message as given, the
+    /// function and argument names in `str1`/`str2`.
+    pub fn arg_error(arg: &str, api: &str, message: String) -> Error {
         Error {
-            code: VIR_ERR_INVALID_ARG as i32,
+            code: VIR_ERR_INVALID_ARG,
             domain: DOMAIN_UNSET,
-            message: format!("{arg} in {api} must not be NULL"),
+            message,
             level: LEVEL_ERROR,
             str1: Some(api.to_string()),
             str2: Some(arg.to_string()),
@@ -99,11 +110,11 @@ impl Error {
     }
 
     pub fn invalid_arg(detail: impl AsRef<str>) -> Error {
-        Error::with_detail(VIR_FROM_NONE as i32, VIR_ERR_INVALID_ARG as i32, detail)
+        Error::with_detail(VIR_FROM_NONE, VIR_ERR_INVALID_ARG, detail)
     }
 
     pub fn internal(detail: impl AsRef<str>) -> Error {
-        Error::with_detail(VIR_FROM_NONE as i32, VIR_ERR_INTERNAL_ERROR as i32, detail)
+        Error::with_detail(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR, detail)
     }
 
     pub fn system(domain: i32, errno: i32, detail: impl AsRef<str>) -> Error {
@@ -111,7 +122,7 @@ impl Error {
         let text = os.to_string();
         let text = text.split(" (os error").next().unwrap_or("").to_string();
         let full = format!("{}: {}", detail.as_ref(), text);
-        let mut e = Error::with_detail(domain, VIR_ERR_SYSTEM_ERROR as i32, full);
+        let mut e = Error::with_detail(domain, VIR_ERR_SYSTEM_ERROR, full);
         e.int1 = errno;
         e
     }
@@ -127,7 +138,7 @@ impl Error {
         }
         self.needs_api_name = false;
         let (domain, code) = (self.domain, self.code);
-        if code == VIR_ERR_OPERATION_DENIED as i32 {
+        if code == VIR_ERR_OPERATION_DENIED {
             self = Error::with_detail(domain, code, format!("read only access prevents {api}"));
         } else {
             self = Error::with_detail(domain, code, api);
@@ -228,10 +239,9 @@ fn templates(code: i32) -> (&'static str, &'static str) {
         66 => ("Secret not found", "Secret not found: %s"),
         67 => ("unsupported configuration", "unsupported configuration: %s"),
         68 => ("Timed out during operation", "Timed out during operation: %s"),
-        69 => (
-            "Failed to make domain persistent after migration",
-            "Failed to make domain persistent after migration: %s",
-        ),
+        69 => {
+            ("Failed to make domain persistent after migration", "Failed to make domain persistent after migration: %s")
+        }
         70 => ("Hook script execution failed", "Hook script execution failed: %s"),
         71 => ("Invalid domain snapshot", "Invalid domain snapshot: %s"),
         72 => ("Domain snapshot not found", "Domain snapshot not found: %s"),
@@ -254,10 +264,7 @@ fn templates(code: i32) -> (&'static str, &'static str) {
         89 => ("error from service", "error from service: %s"),
         90 => ("this storage volume exists already", "storage volume %s exists already"),
         91 => ("the CPU is incompatible with host CPU", "the CPU is incompatible with host CPU: %s"),
-        92 => (
-            "XML document failed to validate against schema",
-            "XML document failed to validate against schema: %s",
-        ),
+        92 => ("XML document failed to validate against schema", "XML document failed to validate against schema: %s"),
         93 => ("migration successfully aborted", "migration successfully aborted: %s"),
         94 => ("authentication unavailable", "authentication unavailable: %s"),
         95 => ("Server not found", "Server not found: %s"),
@@ -286,21 +293,78 @@ fn templates(code: i32) -> (&'static str, &'static str) {
 /// The name libvirt's default error report prints for an error domain.
 pub fn domain_name(domain: i32) -> &'static str {
     const NAMES: [&str; 72] = [
-        "", "Xen Driver", "Xen Daemon", "Xen Store", "S-Expression",
-        "XML Util", "Domain", "XML-RPC", "Proxy Daemon", "Config File",
-        "QEMU Driver", "Network", "Test Driver", "Remote Driver", "OpenVZ Driver",
-        "Xen XM Driver", "Linux Statistics", "LXC Driver", "Storage Driver", "Network Driver",
-        "Domain Config", "User Mode Linux Driver", "Node Device Driver", "Xen Inotify Driver", "Security Driver",
-        "VirtualBox Driver", "Network Interface Driver", "Open Nebula Driver", "ESX Driver", "Power Hypervisor Driver",
-        "Secrets Driver", "CPU Driver", "XenAPI Driver", "Network Filter Driver", "Lifecycle Hook",
-        "Domain Snapshot", "Audit Utils", "Sysinfo Utils", "I/O Stream Utils", "VMware Driver",
-        "Event Loop", "Xen Light Driver", "Lock Driver", "Hyper-V Driver", "Capabilities Utils",
-        "URI Utils", "Authentication Utils", "DBus Utils", "Parallels Cloud Server", "Device Config",
-        "SSH transport layer", "Lock Space", "Init control", "Identity", "Cgroup",
-        "Access Manager", "Systemd", "Bhyve", "Crypto", "Firewall",
-        "Polkit", "Thread jobs", "Admin Interface", "Log Manager", "Xen XL Config",
-        "Perf", "Libssh transport layer", "Resource control", "FirewallD", "Domain Checkpoint",
-        "TPM", "BPF",
+        "",
+        "Xen Driver",
+        "Xen Daemon",
+        "Xen Store",
+        "S-Expression",
+        "XML Util",
+        "Domain",
+        "XML-RPC",
+        "Proxy Daemon",
+        "Config File",
+        "QEMU Driver",
+        "Network",
+        "Test Driver",
+        "Remote Driver",
+        "OpenVZ Driver",
+        "Xen XM Driver",
+        "Linux Statistics",
+        "LXC Driver",
+        "Storage Driver",
+        "Network Driver",
+        "Domain Config",
+        "User Mode Linux Driver",
+        "Node Device Driver",
+        "Xen Inotify Driver",
+        "Security Driver",
+        "VirtualBox Driver",
+        "Network Interface Driver",
+        "Open Nebula Driver",
+        "ESX Driver",
+        "Power Hypervisor Driver",
+        "Secrets Driver",
+        "CPU Driver",
+        "XenAPI Driver",
+        "Network Filter Driver",
+        "Lifecycle Hook",
+        "Domain Snapshot",
+        "Audit Utils",
+        "Sysinfo Utils",
+        "I/O Stream Utils",
+        "VMware Driver",
+        "Event Loop",
+        "Xen Light Driver",
+        "Lock Driver",
+        "Hyper-V Driver",
+        "Capabilities Utils",
+        "URI Utils",
+        "Authentication Utils",
+        "DBus Utils",
+        "Parallels Cloud Server",
+        "Device Config",
+        "SSH transport layer",
+        "Lock Space",
+        "Init control",
+        "Identity",
+        "Cgroup",
+        "Access Manager",
+        "Systemd",
+        "Bhyve",
+        "Crypto",
+        "Firewall",
+        "Polkit",
+        "Thread jobs",
+        "Admin Interface",
+        "Log Manager",
+        "Xen XL Config",
+        "Perf",
+        "Libssh transport layer",
+        "Resource control",
+        "FirewallD",
+        "Domain Checkpoint",
+        "TPM",
+        "BPF",
     ];
     usize::try_from(domain).ok().and_then(|i| NAMES.get(i).copied()).unwrap_or("Unknown")
 }

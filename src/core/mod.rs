@@ -8,6 +8,7 @@ pub mod driver;
 pub mod error;
 pub mod objects;
 pub mod registry;
+pub mod typed_params;
 pub mod uri;
 pub mod uuid;
 

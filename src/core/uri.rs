@@ -20,8 +20,8 @@ impl Uri {
     pub fn parse(text: &str) -> Result<Uri> {
         let bad = || {
             Error::with_detail(
-                VIR_FROM_URI as i32,
-                VIR_ERR_INTERNAL_ERROR as i32,
+                VIR_FROM_URI,
+                VIR_ERR_INTERNAL_ERROR,
                 format!("Unable to parse URI {text}"),
             )
         };
@@ -135,7 +135,7 @@ fn split_host_port(auth: &str) -> Option<(&str, Option<u16>)> {
         return Some((host, port));
     }
     match auth.rsplit_once(':') {
-        Some((h, p)) if p.is_empty() => Some((h, None)),
+        Some((h, "")) => Some((h, None)),
         Some((h, p)) => Some((h, Some(p.parse().ok()?))),
         None => Some((auth, None)),
     }

@@ -1,3 +1,3 @@
 //! Small host utilities shared by the core and the drivers.
-pub mod random;
 pub mod host;
+pub mod random;

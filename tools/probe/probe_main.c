@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <ftw.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include "probe_rt.h"
 
 /* private (but exported) libvirt symbols, only used as a fallback to obtain
@@ -74,8 +77,34 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Every case runs with an empty scratch directory as cwd, so that relative
+ * paths such as "x" (virDomainSave etc.) never touch the source tree and no
+ * case sees files left by another one. */
+static char scratch[64];
+static int rm_cb(const char *p, const struct stat *sb, int t, struct FTW *f)
+{ (void)sb; (void)t; (void)f; return remove(p); }
+static void fresh_scratch(void)
+{
+    nftw(scratch, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    if (mkdir(scratch, 0700) < 0) { perror(scratch); exit(1); }
+}
+
+/* buffers followed by a PROT_NONE guard page: reading past them faults
+ * deterministically instead of depending on heap contents */
+static void guard_buffers(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < NBUF; i++) {
+        char *m = mmap(NULL, BUFSZ + pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) _exit(99);
+        mprotect(m + BUFSZ, pg, PROT_NONE);
+        buf[i] = m;
+    }
+}
+
 static void run_case(const struct fninfo *fi, const char *casename, struct ctx *c)
 {
+    fresh_scratch();
     int p[2];
     char rbuf[16384]; size_t rlen = 0;
     if (pipe(p) < 0) { perror("pipe"); exit(1); }
@@ -86,6 +115,8 @@ static void run_case(const struct fninfo *fi, const char *casename, struct ctx *
         out_fd = p[1];
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0); dup2(devnull, 1);  /* keep the probe's stdout clean */
+        if (chdir(scratch) < 0) _exit(98);
+        if (c->neg_idx >= 0) guard_buffers();
         signal(SIGALRM, SIG_DFL);
         alarm(5);
         c->h = (c->mode == M_RO) ? hRO : hRW;
@@ -314,11 +345,13 @@ int main(int argc, char **argv)
     int shard = argc > 1 ? atoi(argv[1]) : 0;
     int nshard = argc > 2 ? atoi(argv[2]) : 1;
     const char *only = argc > 3 ? argv[3] : NULL;
+    snprintf(scratch, sizeof scratch, "/tmp/libvirt-probe-%d", shard);
     setup();
     for (int i = 0; i < nfntable; i++) {
         if (i % nshard != shard) continue;
         if (only && strcmp(only, fntable[i].name) != 0) continue;
         probe_fn(&fntable[i]);
     }
+    nftw(scratch, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
     return 0;
 }

@@ -91,9 +91,15 @@ def unesc(s):
 PTR_RE = re.compile(r"0x[0-9a-fA-F]{9,}")
 
 
+SCRATCH_RE = re.compile(r"/tmp/libvirt-probe-\d+")
+
+
 def norm(msg):
-    """Strip run-dependent pointer values (ASLR) from messages."""
-    return PTR_RE.sub("0x<ptr>", msg) if msg else msg
+    """Strip run-dependent values from messages: pointers (ASLR) and the
+    per-shard scratch directory used as cwd (shown as <cwd>)."""
+    if not msg:
+        return msg
+    return SCRATCH_RE.sub("<cwd>", PTR_RE.sub("0x<ptr>", msg))
 
 
 def parse_raw():

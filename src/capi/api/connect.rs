@@ -27,7 +27,11 @@ pub(crate) unsafe fn virConnectOpenReadOnly(name: *const c_char) -> Result<virCo
     unsafe { open(name, true, VIR_CONNECT_RO as c_uint) }
 }
 
-pub(crate) unsafe fn virConnectOpenAuth(name: *const c_char, auth: virConnectAuthPtr, flags: c_uint) -> Result<virConnectPtr> {
+pub(crate) unsafe fn virConnectOpenAuth(
+    name: *const c_char,
+    auth: virConnectAuthPtr,
+    flags: c_uint,
+) -> Result<virConnectPtr> {
     let _ = auth;
     let readonly = flags & VIR_CONNECT_RO as c_uint != 0;
     // SAFETY: forwarded caller contract.

@@ -27,7 +27,7 @@ pub(crate) unsafe fn virDomainLookupByID(c: virConnectPtr, id: c_int) -> Result<
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
     if id < 0 {
-        return Err(Error::invalid_arg(format!("id in virDomainLookupByID must be non-negative")));
+        return Err(Error::negative_arg("id", "virDomainLookupByID"));
     }
     Ok(wrap(driver_entry!(h.conn(), domain_lookup_by_id)(h.conn(), id)?, c))
 }
@@ -57,7 +57,8 @@ pub(crate) unsafe fn virDomainLookupByUUIDString(c: virConnectPtr, s: *const c_c
     let h = unsafe { conn(c) }?;
     // SAFETY: s is NULL or a C string.
     let text = unsafe { req_str(s, "uuidstr", "virDomainLookupByUUIDString") }?;
-    let raw = uuid::parse(&text).ok_or_else(|| Error::invalid_arg(format!("uuidstr in virDomainLookupByUUIDString must be a valid UUID")))?;
+    let raw = uuid::parse(&text)
+        .ok_or_else(|| Error::arg_error("uuidstr", "virDomainLookupByUUIDString", "Invalid UUID".into()))?;
     Ok(wrap(driver_entry!(h.conn(), domain_lookup_by_uuid)(h.conn(), &raw)?, c))
 }
 
@@ -80,7 +81,7 @@ pub(crate) unsafe fn virConnectListDomains(c: virConnectPtr, ids: *mut c_int, ma
         return Err(null_arg("ids", "virConnectListDomains"));
     }
     if maxids < 0 {
-        return Err(Error::invalid_arg("maxids in virConnectListDomains must be greater than or equal to 0"));
+        return Err(Error::negative_arg("maxids", "virConnectListDomains"));
     }
     let list = driver_entry!(h.conn(), connect_list_domains)(h.conn(), maxids)?;
     let n = list.len().min(maxids as usize);
@@ -91,14 +92,18 @@ pub(crate) unsafe fn virConnectListDomains(c: virConnectPtr, ids: *mut c_int, ma
     Ok(n as c_int)
 }
 
-pub(crate) unsafe fn virConnectListDefinedDomains(c: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> Result<c_int> {
+pub(crate) unsafe fn virConnectListDefinedDomains(
+    c: virConnectPtr,
+    names: *mut *mut c_char,
+    maxnames: c_int,
+) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
     if names.is_null() && maxnames > 0 {
         return Err(null_arg("names", "virConnectListDefinedDomains"));
     }
     if maxnames < 0 {
-        return Err(Error::invalid_arg("maxnames in virConnectListDefinedDomains must be greater than or equal to 0"));
+        return Err(Error::negative_arg("maxnames", "virConnectListDefinedDomains"));
     }
     let list = driver_entry!(h.conn(), connect_list_defined_domains)(h.conn(), maxnames)?;
     let n = list.len().min(maxnames as usize);
@@ -109,7 +114,11 @@ pub(crate) unsafe fn virConnectListDefinedDomains(c: virConnectPtr, names: *mut 
     Ok(n as c_int)
 }
 
-pub(crate) unsafe fn virConnectListAllDomains(c: virConnectPtr, domains: *mut *mut virDomainPtr, flags: c_uint) -> Result<c_int> {
+pub(crate) unsafe fn virConnectListAllDomains(
+    c: virConnectPtr,
+    domains: *mut *mut virDomainPtr,
+    flags: c_uint,
+) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
     let list = driver_entry!(h.conn(), connect_list_all_domains)(h.conn(), flags)?;
@@ -126,7 +135,13 @@ pub(crate) unsafe fn virConnectListAllDomains(c: virConnectPtr, domains: *mut *m
     Ok(n as c_int)
 }
 
-unsafe fn define_like(c: virConnectPtr, xml: *const c_char, flags: c_uint, api: &str, create: bool) -> Result<virDomainPtr> {
+unsafe fn define_like(
+    c: virConnectPtr,
+    xml: *const c_char,
+    flags: c_uint,
+    api: &str,
+    create: bool,
+) -> Result<virDomainPtr> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
     write_guard(h)?;
@@ -155,7 +170,11 @@ pub(crate) unsafe fn virDomainDefineXML(c: virConnectPtr, xml: *const c_char) ->
     unsafe { define_like(c, xml, 0, "virDomainDefineXML", false) }
 }
 
-pub(crate) unsafe fn virDomainDefineXMLFlags(c: virConnectPtr, xml: *const c_char, flags: c_uint) -> Result<virDomainPtr> {
+pub(crate) unsafe fn virDomainDefineXMLFlags(
+    c: virConnectPtr,
+    xml: *const c_char,
+    flags: c_uint,
+) -> Result<virDomainPtr> {
     // SAFETY: forwarded caller contract.
     unsafe { define_like(c, xml, flags, "virDomainDefineXMLFlags", false) }
 }
@@ -211,7 +230,12 @@ pub(crate) unsafe fn virDomainGetInfo(p: virDomainPtr, info: virDomainInfoPtr) -
     Ok(0)
 }
 
-pub(crate) unsafe fn virDomainGetState(p: virDomainPtr, state: *mut c_int, reason: *mut c_int, flags: c_uint) -> Result<c_int> {
+pub(crate) unsafe fn virDomainGetState(
+    p: virDomainPtr,
+    state: *mut c_int,
+    reason: *mut c_int,
+    flags: c_uint,
+) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { dom(p) }?;
     if state.is_null() {
@@ -294,4 +318,3 @@ pub(crate) unsafe fn virDomainGetMaxVcpus(p: virDomainPtr) -> Result<c_int> {
     let flags = (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM) as c_uint;
     driver_entry!(h.obj().conn, domain_get_vcpus_flags)(h.obj(), flags)
 }
-

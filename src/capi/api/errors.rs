@@ -114,7 +114,11 @@ pub(crate) unsafe fn virSetErrorFunc(userData: *mut c_void, handler: virErrorFun
     Ok(())
 }
 
-pub(crate) unsafe fn virConnSetErrorFunc(conn: virConnectPtr, userData: *mut c_void, handler: virErrorFunc) -> Result<()> {
+pub(crate) unsafe fn virConnSetErrorFunc(
+    conn: virConnectPtr,
+    userData: *mut c_void,
+    handler: virErrorFunc,
+) -> Result<()> {
     if !conn.is_null() {
         // SAFETY: non-NULL connection pointers come from virConnectOpen*.
         let c: &ConnectHandle = unsafe { &*conn };

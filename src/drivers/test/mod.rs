@@ -30,7 +30,11 @@ fn open(req: &OpenRequest) -> Result<Open> {
             VIR_ERR_NO_SUPPORT,
             format!("custom node files are not supported yet: {p}"),
         )),
-        _ => Err(Error::with_detail(VIR_FROM_TEST, VIR_ERR_INVALID_ARG, "testOpen: supply a path or use test:///default")),
+        _ => Err(Error::with_detail(
+            VIR_FROM_TEST,
+            VIR_ERR_INVALID_ARG,
+            "testOpen: supply a path or use test:///default",
+        )),
     }
 }
 
@@ -116,7 +120,11 @@ const TABLE: DriverTable = DriverTable {
         Ok(handle(c, &d))
     }),
     domain_create_xml: Some(|c, xml, flags| {
-        unsupported_flags(flags, VIR_DOMAIN_START_VALIDATE as u32 | VIR_DOMAIN_START_PAUSED as u32, "testDomainCreateXML")?;
+        unsupported_flags(
+            flags,
+            VIR_DOMAIN_START_VALIDATE as u32 | VIR_DOMAIN_START_PAUSED as u32,
+            "testDomainCreateXML",
+        )?;
         let s = st(c);
         let d = s.define(xml, true)?;
         Ok(handle(c, &d))
@@ -204,15 +212,21 @@ const TABLE: DriverTable = DriverTable {
     domain_get_os_type: Some(|d| with_dom(d, |x| Ok(x.os_type.clone()))),
     domain_get_max_memory: Some(|d| with_dom(d, |x| Ok(x.max_mem_kib))),
     domain_get_autostart: Some(|d| with_dom(d, |x| Ok(x.autostart))),
-    domain_set_autostart: Some(|d, v| with_dom(d, |x| {
-        x.autostart = v;
-        Ok(())
-    })),
+    domain_set_autostart: Some(|d, v| {
+        with_dom(d, |x| {
+            x.autostart = v;
+            Ok(())
+        })
+    }),
     domain_is_active: Some(|d| with_dom(d, |x| Ok(x.id >= 0))),
     domain_is_persistent: Some(|d| with_dom(d, |x| Ok(x.persistent))),
     domain_is_updated: Some(|d| with_dom(d, |_| Ok(false))),
     domain_get_vcpus_flags: Some(|d, flags| {
-        unsupported_flags(flags, 0xf | VIR_DOMAIN_VCPU_GUEST as u32 | VIR_DOMAIN_VCPU_HOTPLUGGABLE as u32, "testDomainGetVcpusFlags")?;
+        unsupported_flags(
+            flags,
+            0xf | VIR_DOMAIN_VCPU_GUEST as u32 | VIR_DOMAIN_VCPU_HOTPLUGGABLE as u32,
+            "testDomainGetVcpusFlags",
+        )?;
         with_dom(d, |x| Ok(x.vcpus as i32))
     }),
     domain_get_hostname: Some(|d, _| with_dom(d, |x| Ok(format!("{}host", x.name)))),

@@ -156,9 +156,8 @@ impl TestState {
         let text = |n: &str| child(n).and_then(|c| c.text()).map(|t| t.trim().to_string());
         let name = text("name").ok_or_else(|| Error::new(VIR_FROM_DOMAIN, VIR_ERR_NO_NAME, None))?;
         let uuid = match text("uuid") {
-            Some(u) => uuid::parse(&u).ok_or_else(|| {
-                Error::with_detail(VIR_FROM_DOMAIN, VIR_ERR_INTERNAL_ERROR, "malformed uuid element")
-            })?,
+            Some(u) => uuid::parse(&u)
+                .ok_or_else(|| Error::with_detail(VIR_FROM_DOMAIN, VIR_ERR_INTERNAL_ERROR, "malformed uuid element"))?,
             None => uuid::generate(),
         };
         let mem = text("memory").and_then(|m| m.parse::<u64>().ok()).unwrap_or(0);
