@@ -284,14 +284,15 @@ def write_headers(specs, over, values, out):
             pre = ["#include <stddef.h>", "#include <sys/types.h>"] if h in ("libvirt-common", "libvirt-admin") else []
             if lib == "libvirt" and h not in ("libvirt-common",):
                 pre = ["#ifndef VIRT_RS_LIBVIRT_INCLUDED", "# error \"Include <libvirt/libvirt.h> instead.\"", "#endif"] \
-                    if h != "virterror" else ["#include <libvirt/libvirt-common.h>", "#include <libvirt/libvirt-host.h>", "#include <libvirt/libvirt-domain.h>"]
+                    if h != "virterror" else ["#include <libvirt/libvirt.h>"]
             if lib in ("libvirt-qemu", "libvirt-lxc"):
                 pre = ["#include <libvirt/libvirt.h>"]
             if lib == "libvirt-admin":
                 pre.append("#include <libvirt/libvirt-common.h>")
             files[f"{h}.h"] = wrap(h, pre, body)
     umbrella = ["#define VIRT_RS_LIBVIRT_INCLUDED"]
-    umbrella += [f"#include <libvirt/{h}.h>" for h in specs["libvirt"]["headers"]]
+    # like libvirt's, the umbrella leaves virterror.h to be included on its own
+    umbrella += [f"#include <libvirt/{h}.h>" for h in specs["libvirt"]["headers"] if h != "virterror"]
     umbrella.append("#undef VIRT_RS_LIBVIRT_INCLUDED")
     files["libvirt.h"] = wrap("libvirt", umbrella, "")
     os.makedirs(inc, exist_ok=True)

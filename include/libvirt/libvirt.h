@@ -16,7 +16,6 @@
 #include <libvirt/libvirt-secret.h>
 #include <libvirt/libvirt-storage.h>
 #include <libvirt/libvirt-stream.h>
-#include <libvirt/virterror.h>
 #undef VIRT_RS_LIBVIRT_INCLUDED
 
 #ifdef __cplusplus

@@ -2,9 +2,7 @@
 #ifndef VIRT_RS_VIRTERROR_H
 #define VIRT_RS_VIRTERROR_H
 
-#include <libvirt/libvirt-common.h>
-#include <libvirt/libvirt-host.h>
-#include <libvirt/libvirt-domain.h>
+#include <libvirt/libvirt.h>
 
 #ifdef __cplusplus
 extern "C" {

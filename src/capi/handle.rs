@@ -136,6 +136,12 @@ pub struct ConnState {
     pub handler: Mutex<(virErrorFunc, usize)>,
 }
 
+impl Drop for ConnState {
+    fn drop(&mut self) {
+        super::errors::clear(&mut self.last_error.lock());
+    }
+}
+
 /// An object handle's contents: the core object, its connection handle,
 /// and for snapshots, checkpoints and ports the handle they hang from.
 pub struct Child<T> {

@@ -117,6 +117,12 @@ impl Error {
         Error::with_detail(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR, detail)
     }
 
+    /// The same error, raised from another error domain.
+    pub fn from_domain(mut self, domain: i32) -> Error {
+        self.domain = domain;
+        self
+    }
+
     pub fn system(domain: i32, errno: i32, detail: impl AsRef<str>) -> Error {
         let os = std::io::Error::from_raw_os_error(errno);
         let text = os.to_string();

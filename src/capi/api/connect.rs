@@ -48,7 +48,9 @@ pub(crate) unsafe fn virConnectClose(c: virConnectPtr) -> Result<c_int> {
     unsafe { conn(c) }?;
     // Dropping the last reference drops the driver state, which closes it.
     // SAFETY: checked above; the caller gives up its reference.
-    Ok(unsafe { Handle::release(c) } as c_int)
+    let left = unsafe { Handle::release(c) };
+    // libvirt reports only whether references remain.
+    Ok(c_int::from(left > 0))
 }
 
 pub(crate) unsafe fn virConnectRef(c: virConnectPtr) -> Result<c_int> {

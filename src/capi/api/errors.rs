@@ -80,8 +80,9 @@ pub(crate) unsafe fn virConnGetLastError(conn: virConnectPtr) -> Result<virError
     }
     // SAFETY: non-NULL connection pointers come from virConnectOpen*.
     let c = unsafe { &*conn };
+    // The connection's own slot, even when it holds no error.
     let mut slot = c.value.last_error.lock();
-    Ok(if slot.code == VIR_ERR_OK { std::ptr::null_mut() } else { &mut **slot as *mut virError })
+    Ok(&mut **slot as *mut virError)
 }
 
 pub(crate) unsafe fn virConnCopyLastError(conn: virConnectPtr, to: virErrorPtr) -> Result<c_int> {

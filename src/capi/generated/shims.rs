@@ -2991,115 +2991,115 @@ pub unsafe extern "C" fn virStreamSparseSendAll(stream: virStreamPtr, handler: v
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddBoolean(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddBoolean checks each before use.
-    run("virTypedParamsAddBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddBoolean(params, nparams, maxparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddDouble(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: f64) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddDouble checks each before use.
-    run("virTypedParamsAddDouble", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddDouble", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddDouble(params, nparams, maxparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddFromString(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, type_: c_int, value: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddFromString checks each before use.
-    run("virTypedParamsAddFromString", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddFromString", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddFromString(params, nparams, maxparams, name, type_, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddInt(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddInt checks each before use.
-    run("virTypedParamsAddInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddInt(params, nparams, maxparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddLLong(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_longlong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddLLong checks each before use.
-    run("virTypedParamsAddLLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddLLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddLLong(params, nparams, maxparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddString(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddString checks each before use.
-    run("virTypedParamsAddString", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddString", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddString(params, nparams, maxparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddStringList(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, values: *mut *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddStringList checks each before use.
-    run("virTypedParamsAddStringList", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddStringList", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddStringList(params, nparams, maxparams, name, values) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddUInt(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddUInt checks each before use.
-    run("virTypedParamsAddUInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddUInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddUInt(params, nparams, maxparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddULLong(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, value: c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddULLong checks each before use.
-    run("virTypedParamsAddULLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsAddULLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddULLong(params, nparams, maxparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsClear(params: virTypedParameterPtr, nparams: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsClear checks each before use.
-    run("virTypedParamsClear", crate::generated::consts::VIR_FROM_NONE, (), || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsClear", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { api::typed_params::virTypedParamsClear(params, nparams) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsFree(params: virTypedParameterPtr, nparams: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsFree checks each before use.
-    run("virTypedParamsFree", crate::generated::consts::VIR_FROM_NONE, (), || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsFree", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { api::typed_params::virTypedParamsFree(params, nparams) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGet(params: virTypedParameterPtr, nparams: c_int, name: *const c_char) -> virTypedParameterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGet checks each before use.
-    run("virTypedParamsGet", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGet", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { api::typed_params::virTypedParamsGet(params, nparams, name) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetBoolean(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetBoolean checks each before use.
-    run("virTypedParamsGetBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGetBoolean", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsGetBoolean(params, nparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetDouble(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut f64) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetDouble checks each before use.
-    run("virTypedParamsGetDouble", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGetDouble", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsGetDouble(params, nparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetInt(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetInt checks each before use.
-    run("virTypedParamsGetInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGetInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsGetInt(params, nparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetLLong(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_longlong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetLLong checks each before use.
-    run("virTypedParamsGetLLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGetLLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsGetLLong(params, nparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetString(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetString checks each before use.
-    run("virTypedParamsGetString", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGetString", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsGetString(params, nparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetUInt(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetUInt checks each before use.
-    run("virTypedParamsGetUInt", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGetUInt", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsGetUInt(params, nparams, name, value) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGetULLong(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGetULLong checks each before use.
-    run("virTypedParamsGetULLong", crate::generated::consts::VIR_FROM_NONE, -1, || Err(crate::core::error::Error::no_support()))
+    run("virTypedParamsGetULLong", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsGetULLong(params, nparams, name, value) })
 }
 
 #[no_mangle]

@@ -175,7 +175,7 @@ const TABLE: DriverTable = DriverTable {
                 return Err(not_running());
             }
             if x.state.0 != VIR_DOMAIN_RUNNING {
-                return Err(Error::with_detail(VIR_FROM_TEST, VIR_ERR_OPERATION_INVALID, "domain is not running"));
+                return Err(Error::internal(format!("domain '{}' not running", x.name)).from_domain(VIR_FROM_TEST));
             }
             x.state = (VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
             Ok(())
@@ -184,7 +184,7 @@ const TABLE: DriverTable = DriverTable {
     domain_resume: Some(|d| {
         with_dom(d, |x| {
             if x.state.0 != VIR_DOMAIN_PAUSED {
-                return Err(Error::with_detail(VIR_FROM_TEST, VIR_ERR_OPERATION_INVALID, "domain is not paused"));
+                return Err(Error::internal(format!("domain '{}' not paused", x.name)).from_domain(VIR_FROM_TEST));
             }
             x.state = (VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
             Ok(())

@@ -127,6 +127,8 @@ impl TestState {
         let s = Arc::new(TestState { domains: Mutex::new(Vec::new()), next_id: Mutex::new(1) });
         let d = s.define(DEFAULT_DOMAIN_XML, true).expect("built-in domain");
         debug_assert_eq!(d.id, 1);
+        // the built-in domain is both running and defined
+        s.domains.lock().iter_mut().for_each(|x| x.persistent = true);
         *g = Arc::downgrade(&s);
         s
     }
