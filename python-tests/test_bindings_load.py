@@ -27,7 +27,7 @@ use Sys::Virt;
 open(my $f, '<', '/proc/self/maps') or die;
 my %s;
 while (<$f>) { my @c = split; $s{$c[-1]} = 1 if $c[-1] =~ /libvirt.*\.so/; }
-my $v = Sys::Virt::_get_library_version();
+my $v = Sys::Virt->new(uri => "test:///default", readonly => 1)->get_library_version();
 print '{"version": ', $v, ', "maps": [', join(', ', map { "\"$_\"" } sort keys %s), "]}\n";
 """
 
@@ -70,15 +70,27 @@ def check_ours(result, libdir, sonames):
 def test_load_ld_library_path(lang, libdir):
     res = run(COMMANDS[lang], {"LD_LIBRARY_PATH": libdir})
     sonames = ["libvirt.so.0"]
-    if lang == "python":  # imports libvirt_qemu and libvirt_lxc too
+    if lang in ("python", "ruby"):  # these load libvirt-qemu/-lxc too
         sonames += ["libvirt-qemu.so.0", "libvirt-lxc.so.0"]
     check_ours(res, libdir, sonames)
 
 
-@pytest.mark.parametrize("lang", ["perl", "ruby"])
-def test_load_ld_preload(lang, libdir):
-    res = run(COMMANDS[lang], {"LD_PRELOAD": os.path.join(libdir, "libvirt.so.0")})
+ALL_OURS = ("libvirt.so.0", "libvirt-qemu.so.0", "libvirt-lxc.so.0")
+
+
+def test_load_ld_preload_perl(libdir):
+    """Sys::Virt links only libvirt.so.0: preloading ours alone suffices."""
+    res = run(COMMANDS["perl"], {"LD_PRELOAD": os.path.join(libdir, "libvirt.so.0")})
     check_ours(res, libdir, ["libvirt.so.0"])
+
+
+def test_load_ld_preload_ruby(libdir):
+    """ruby-libvirt's _libvirt.so links libvirt-qemu.so.0 and libvirt-lxc.so.0
+    as well, so all of ours are preloaded (see test_load_ld_preload_python_all
+    for why preloading only libvirt.so.0 cannot work)."""
+    pre = " ".join(os.path.join(libdir, so) for so in ALL_OURS)
+    res = run(COMMANDS["ruby"], {"LD_PRELOAD": pre})
+    check_ours(res, libdir, list(ALL_OURS))
 
 
 def test_load_ld_preload_python_core(libdir):
@@ -96,10 +108,9 @@ def test_load_ld_preload_python_all(libdir):
     they import LIBVIRT_PRIVATE_9.0.0 internals (virDomainClass,
     virObjectIsClass, virRaiseErrorFull, ...), so ours must be preloaded too.
     """
-    pre = " ".join(os.path.join(libdir, so) for so in
-                   ("libvirt.so.0", "libvirt-qemu.so.0", "libvirt-lxc.so.0"))
+    pre = " ".join(os.path.join(libdir, so) for so in ALL_OURS)
     res = run(COMMANDS["python"], {"LD_PRELOAD": pre})
-    check_ours(res, libdir, ["libvirt.so.0", "libvirt-qemu.so.0", "libvirt-lxc.so.0"])
+    check_ours(res, libdir, list(ALL_OURS))
 
 
 def test_real_library_is_default():

@@ -14,10 +14,12 @@ $cc -Wall -o "$tmp/real" "$here/typed_params_diff.c" -lvirt
 $cc -Wall -I"$root/include" -o "$tmp/ours" "$here/typed_params_diff.c" \
     -L"$libdir" -lvirt
 
-"$tmp/real" > "$tmp/real.out"
-LD_LIBRARY_PATH="$libdir" "$tmp/ours" > "$tmp/ours.out"
+# stdout: results, array states and virGetLastError(); stderr: what the
+# default error handler printed. Both must match.
+"$tmp/real" > "$tmp/real.out" 2> "$tmp/real.err"
+LD_LIBRARY_PATH="$libdir" "$tmp/ours" > "$tmp/ours.out" 2> "$tmp/ours.err"
 
-if diff -u "$tmp/real.out" "$tmp/ours.out"; then
+if diff -u "$tmp/real.out" "$tmp/ours.out" && diff -u "$tmp/real.err" "$tmp/ours.err"; then
     echo "typed_params_diff: identical ($(wc -l < "$tmp/real.out") lines)"
 else
     echo "typed_params_diff: outputs differ" >&2

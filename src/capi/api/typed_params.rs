@@ -46,6 +46,7 @@ fn field_bytes(p: &virTypedParameter) -> &[u8] {
 }
 
 /// The field of a parameter as text (lossy).
+#[allow(dead_code)] // for the drivers' parameter calls
 pub fn field_text(p: &virTypedParameter) -> String {
     String::from_utf8_lossy(field_bytes(p)).into_owned()
 }
@@ -464,6 +465,7 @@ fn value_to_c(v: &TypedValue) -> Result<_virTypedParameter_value> {
 }
 
 /// Fills one C parameter from `p` (field truncated to fit; strings malloc'ed).
+#[allow(dead_code)] // for the drivers' parameter calls
 fn fill(slot: &mut virTypedParameter, p: &TypedParam) -> Result<()> {
     let value = value_to_c(&p.value)?;
     crate::capi::strings::copy_to_buf(p.field.split('\0').next().unwrap_or(""), &mut slot.field);
@@ -479,6 +481,7 @@ fn fill(slot: &mut virTypedParameter, p: &TypedParam) -> Result<()> {
 /// # Safety
 /// None beyond handing the result to C code that frees it with
 /// `virTypedParamsFree` (or `virTypedParamsClear` + `free`).
+#[allow(dead_code)] // for the drivers' parameter calls
 pub unsafe fn to_c_array(params: &[TypedParam]) -> (*mut virTypedParameter, c_int) {
     let Ok(n) = c_int::try_from(params.len()) else {
         return (std::ptr::null_mut(), 0);
@@ -505,6 +508,7 @@ pub unsafe fn to_c_array(params: &[TypedParam]) -> (*mut virTypedParameter, c_in
 ///
 /// # Safety
 /// `dst` must point to at least `cap` writable parameters.
+#[allow(dead_code)] // for the drivers' parameter calls
 pub unsafe fn write_c_array(params: &[TypedParam], dst: *mut virTypedParameter, cap: usize) -> Result<c_int> {
     let n = params.len().min(cap);
     for (i, p) in params.iter().take(n).enumerate() {
@@ -523,6 +527,7 @@ pub unsafe fn write_c_array(params: &[TypedParam], dst: *mut virTypedParameter, 
 
 /// libvirt's `virReportInvalidArg(params, ...)` from
 /// `virTypedParameterValidateSet`: the message is the bare text.
+#[allow(dead_code)] // for the drivers' parameter calls
 fn invalid_params(message: String) -> Error {
     Error {
         code: VIR_ERR_INVALID_ARG,
@@ -546,6 +551,7 @@ fn invalid_params(message: String) -> Error {
 ///
 /// # Safety
 /// `ptr` must be NULL or point to `n` readable parameters.
+#[allow(dead_code)] // for the drivers' parameter calls
 pub unsafe fn from_c_array(ptr: *const virTypedParameter, n: c_int) -> Result<Vec<TypedParam>> {
     let count = usize::try_from(n).map_err(|_| Error::invalid_arg("nparams must be greater than or equal to 0"))?;
     if count == 0 {

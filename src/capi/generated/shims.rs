@@ -3027,7 +3027,7 @@ pub unsafe extern "C" fn virTypedParamsAddString(params: *mut virTypedParameterP
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsAddStringList(params: *mut virTypedParameterPtr, nparams: *mut c_int, maxparams: *mut c_int, name: *const c_char, values: *mut *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsAddStringList checks each before use.
-    run("virTypedParamsAddStringList", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddStringList(params, nparams, maxparams, name, values) })
+    run_raw("virTypedParamsAddStringList", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { api::typed_params::virTypedParamsAddStringList(params, nparams, maxparams, name, values) })
 }
 
 #[no_mangle]
@@ -3045,19 +3045,19 @@ pub unsafe extern "C" fn virTypedParamsAddULLong(params: *mut virTypedParameterP
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsClear(params: virTypedParameterPtr, nparams: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsClear checks each before use.
-    run("virTypedParamsClear", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { api::typed_params::virTypedParamsClear(params, nparams) })
+    run_raw("virTypedParamsClear", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { api::typed_params::virTypedParamsClear(params, nparams) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsFree(params: virTypedParameterPtr, nparams: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsFree checks each before use.
-    run("virTypedParamsFree", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { api::typed_params::virTypedParamsFree(params, nparams) })
+    run_raw("virTypedParamsFree", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { api::typed_params::virTypedParamsFree(params, nparams) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virTypedParamsGet(params: virTypedParameterPtr, nparams: c_int, name: *const c_char) -> virTypedParameterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virTypedParamsGet checks each before use.
-    run("virTypedParamsGet", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { api::typed_params::virTypedParamsGet(params, nparams, name) })
+    run_raw("virTypedParamsGet", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { api::typed_params::virTypedParamsGet(params, nparams, name) })
 }
 
 #[no_mangle]

@@ -1,0 +1,782 @@
+"""Differential harness: run the same scenarios against the REAL libvirt and
+against OURS, through the distro python binding (/usr/bin/python3), and
+compare the JSON results.
+
+A scenario is a function ``f(libvirt) -> JSON-able``.  Exceptions are turned
+into data by the runner: a ``libvirt.libvirtError`` becomes
+``["libvirtError", code, domain, message]``, anything else
+``["exception", type name, str(exc)]``.  Use ``call(fn, *args)`` inside a
+scenario to capture an expected error and carry on.
+
+All scenarios of one run execute in ONE subprocess per library, in
+definition order; each scenario opens (and closes) its own connections, so
+the test driver's shared "/default" state is back to pristine between
+scenarios as long as nothing leaks a reference.  Results are streamed one
+JSON line per scenario to a file, so if a library crashes the process, only
+the scenario that crashed is charged with it and the remaining ones are
+re-run in a fresh subprocess.
+
+Command line (used by the harness itself):
+    /usr/bin/python3 differential.py OUTFILE [NAME ...]
+Handy for debugging by hand:
+    python3 differential.py --compare [--libdir DIR] [NAME ...]
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+PYTHON = "/usr/bin/python3"
+URI = "test:///default"
+
+SCENARIOS = {}   # name -> function, in definition order
+XFAIL = {}       # name -> reason the results currently differ (strict xfail)
+
+
+def scenario(fn=None, *, xfail=None):
+    def register(f):
+        assert f.__name__ not in SCENARIOS, f.__name__
+        SCENARIOS[f.__name__] = f
+        if xfail:
+            XFAIL[f.__name__] = xfail
+        return f
+    return register(fn) if fn is not None else register
+
+
+def err(e):
+    lv = sys.modules.get("libvirt")
+    if lv is not None and isinstance(e, lv.libvirtError):
+        return ["libvirtError", e.get_error_code(), e.get_error_domain(), e.get_error_message()]
+    return ["exception", type(e).__name__, str(e)]
+
+
+def call(fn, *args):
+    """Result of fn(*args), or the error triple if it raises."""
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - that is the point
+        return err(e)
+
+
+def quiet(libvirt):
+    # Keep libvirt's default error printer off stderr.
+    libvirt.registerErrorHandler(lambda ctx, e: None, None)
+
+
+def flag_names(libvirt, prefix):
+    return sorted((k, getattr(libvirt, k)) for k in dir(libvirt) if k.startswith(prefix))
+
+
+SMALL_XML = """<domain type='test'>
+  <name>{name}</name>
+  <uuid>{uuid}</uuid>
+  <memory unit='KiB'>{mem}</memory>
+  <currentMemory unit='KiB'>{mem}</currentMemory>
+  <vcpu>{vcpus}</vcpu>
+  <os><type arch='i686'>hvm</type><boot dev='hd'/></os>
+  <features><acpi/></features>
+</domain>"""
+
+UUID1 = "1b2c3d4e-0000-4000-8000-00000000a001"
+UUID2 = "1b2c3d4e-0000-4000-8000-00000000a002"
+TEST_UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f"
+
+
+def small_xml(name="vrs-small", uuid=UUID1, mem=65536, vcpus=2):
+    return SMALL_XML.format(name=name, uuid=uuid, mem=mem, vcpus=vcpus)
+
+
+def dom_summary(d, state=True):
+    r = {
+        "name": d.name(), "id": d.ID(), "uuid": d.UUIDString(),
+        "active": d.isActive(), "persistent": d.isPersistent(),
+    }
+    if state:
+        r["state"] = d.state()
+    return r
+
+
+# --------------------------------------------------------------------------
+# connection level
+# --------------------------------------------------------------------------
+
+@scenario
+def conn_get_type(libvirt):
+    c = libvirt.open(URI)
+    return c.getType()
+
+
+@scenario
+def conn_get_uri(libvirt):
+    c = libvirt.open(URI)
+    return c.getURI()
+
+
+@scenario
+def conn_get_version(libvirt):
+    c = libvirt.open(URI)
+    return c.getVersion()
+
+
+@scenario
+def conn_get_lib_version(libvirt):
+    c = libvirt.open(URI)
+    return [c.getLibVersion(), libvirt.getVersion(), libvirt.getVersion("Test")]
+
+
+@scenario
+def module_get_version_unknown_type(libvirt):
+    quiet(libvirt)
+    return call(libvirt.getVersion, "NoSuchHypervisor")
+
+
+@scenario
+def conn_get_hostname(libvirt):
+    import socket
+    c = libvirt.open(URI)
+    h = c.getHostname()
+    return [h, h == socket.gethostname() or h.split(".")[0] == socket.gethostname()]
+
+
+@scenario
+def conn_get_info(libvirt):
+    c = libvirt.open(URI)
+    return c.getInfo()
+
+
+@scenario
+def conn_get_max_vcpus(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return [call(c.getMaxVcpus, None), call(c.getMaxVcpus, "test"),
+            call(c.getMaxVcpus, "kvm")]
+
+
+@scenario
+def conn_secure_encrypted_alive(libvirt):
+    c = libvirt.open(URI)
+    return [c.isSecure(), c.isEncrypted(), c.isAlive()]
+
+
+@scenario
+def conn_open_readonly(libvirt):
+    c = libvirt.openReadOnly(URI)
+    return [c.getType(), c.getURI(), c.isAlive(), c.numOfDomains(), c.close()]
+
+
+@scenario
+def conn_close_refcount(libvirt):
+    c = libvirt.open(URI)
+    return c.close()
+
+
+@scenario
+def conn_close_with_domain_ref(libvirt):
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    r = c.close()
+    name = d.name()
+    del d
+    return [r, name]
+
+
+@scenario
+def conn_close_two_connections(libvirt):
+    c1 = libvirt.open(URI)
+    c2 = libvirt.open(URI)
+    return [c1.close(), c2.close()]
+
+
+@scenario
+def conn_default_state_shared(libvirt):
+    # test:///default is one shared driver state while any connection is open
+    c1 = libvirt.open(URI)
+    c2 = libvirt.open(URI)
+    c1.lookupByName("test").suspend()
+    s = c2.lookupByName("test").state()
+    c2.lookupByName("test").resume()
+    return s
+
+
+@scenario
+def conn_default_state_reset_after_close(libvirt):
+    c1 = libvirt.open(URI)
+    c1.lookupByName("test").suspend()
+    c1.close()
+    c2 = libvirt.open(URI)
+    return c2.lookupByName("test").state()[0]
+
+
+@scenario
+def open_unknown_scheme(libvirt):
+    # Neither library knows "vrsbogus"; real libvirt hands it to the remote
+    # driver, which tries the local libvirtd socket.
+    quiet(libvirt)
+    return call(libvirt.open, "vrsbogus:///system")
+
+
+@scenario
+def open_unknown_scheme_with_host(libvirt):
+    quiet(libvirt)
+    return call(libvirt.open, "vrsbogus://example.invalid/system")
+
+
+@scenario
+def open_test_missing_file(libvirt):
+    quiet(libvirt)
+    return call(libvirt.open, "test:///nonexistent/vrs-no-such-file.xml")
+
+
+@scenario
+def open_test_relative_path(libvirt):
+    quiet(libvirt)
+    return call(libvirt.open, "test://default")
+
+
+@scenario
+def open_malformed_uri(libvirt):
+    quiet(libvirt)
+    return call(libvirt.open, "test:///default\x01:[")
+
+
+@scenario
+def open_uri_without_scheme(libvirt):
+    # No driver name at all: both reject without reaching any driver.
+    quiet(libvirt)
+    return [call(libvirt.open, u) for u in ("vrsbogus", "/tmp/vrs-x", "test")]
+
+
+@scenario
+def open_test_root_path(libvirt):
+    quiet(libvirt)
+    return call(libvirt.open, "test:///")
+
+
+@scenario
+def open_test_opaque_path(libvirt):
+    quiet(libvirt)
+    return call(libvirt.open, "test:vrs-no-such-file")
+
+
+@scenario
+def open_test_with_transport(libvirt):
+    # A transport ("+unix") always means the remote driver.
+    quiet(libvirt)
+    return call(libvirt.open, "test+unix:///default?socket=/nonexistent/vrs-sock")
+
+
+@scenario
+def open_test_query_params(libvirt):
+    c = libvirt.open("test:///default?vrs=1")
+    return [c.getURI(), c.getType(), c.numOfDomains()]
+
+
+@scenario
+def open_default_uri_from_env(libvirt):
+    old = os.environ.get("LIBVIRT_DEFAULT_URI")
+    os.environ["LIBVIRT_DEFAULT_URI"] = URI
+    try:
+        c = libvirt.open(None)
+        return [c.getURI(), c.getType()]
+    finally:
+        if old is None:
+            del os.environ["LIBVIRT_DEFAULT_URI"]
+        else:
+            os.environ["LIBVIRT_DEFAULT_URI"] = old
+
+
+# --------------------------------------------------------------------------
+# listing
+# --------------------------------------------------------------------------
+
+@scenario
+def list_all_domains_noflags(libvirt):
+    c = libvirt.open(URI)
+    return sorted(dom_summary(d)["name"] for d in c.listAllDomains())
+
+
+@scenario
+def list_all_domains_each_flag(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    out = {}
+    for name, val in flag_names(libvirt, "VIR_CONNECT_LIST_DOMAINS_"):
+        r = call(c.listAllDomains, val)
+        out[name] = sorted(d.name() for d in r) if isinstance(r, list) and \
+            all(hasattr(d, "name") for d in r) else r
+    return out
+
+
+@scenario
+def list_all_domains_flag_combos(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    F = libvirt
+    combos = {
+        "active|inactive": F.VIR_CONNECT_LIST_DOMAINS_ACTIVE | F.VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+        "persistent|running": F.VIR_CONNECT_LIST_DOMAINS_PERSISTENT | F.VIR_CONNECT_LIST_DOMAINS_RUNNING,
+        "transient|paused": F.VIR_CONNECT_LIST_DOMAINS_TRANSIENT | F.VIR_CONNECT_LIST_DOMAINS_PAUSED,
+        "inactive|running": F.VIR_CONNECT_LIST_DOMAINS_INACTIVE | F.VIR_CONNECT_LIST_DOMAINS_RUNNING,
+        "all-states": (F.VIR_CONNECT_LIST_DOMAINS_RUNNING | F.VIR_CONNECT_LIST_DOMAINS_PAUSED |
+                       F.VIR_CONNECT_LIST_DOMAINS_SHUTOFF | F.VIR_CONNECT_LIST_DOMAINS_OTHER),
+        "unknown-bit": 1 << 30,
+    }
+    out = {}
+    for k, v in combos.items():
+        r = call(c.listAllDomains, v)
+        out[k] = sorted(d.name() for d in r) if r and hasattr(r[0], "name") or r == [] else r
+    return out
+
+
+@scenario
+def list_all_domains_after_suspend(libvirt):
+    c = libvirt.open(URI)
+    c.lookupByName("test").suspend()
+    F = libvirt
+    return [sorted(d.name() for d in c.listAllDomains(F.VIR_CONNECT_LIST_DOMAINS_PAUSED)),
+            sorted(d.name() for d in c.listAllDomains(F.VIR_CONNECT_LIST_DOMAINS_RUNNING))]
+
+
+@scenario
+def list_domains_id(libvirt):
+    c = libvirt.open(URI)
+    return c.listDomainsID()
+
+
+@scenario
+def num_of_domains(libvirt):
+    c = libvirt.open(URI)
+    return [c.numOfDomains(), c.numOfDefinedDomains()]
+
+
+@scenario
+def list_defined_domains(libvirt):
+    c = libvirt.open(URI)
+    return c.listDefinedDomains()
+
+
+@scenario
+def list_after_define_and_destroy(libvirt):
+    c = libvirt.open(URI)
+    d = c.defineXML(small_xml())
+    c.lookupByName("test").destroy()
+    r = [c.listDomainsID(), sorted(c.listDefinedDomains()), c.numOfDomains(),
+         c.numOfDefinedDomains(), sorted(x.name() for x in c.listAllDomains())]
+    d.undefine()
+    return r
+
+
+# --------------------------------------------------------------------------
+# lookups
+# --------------------------------------------------------------------------
+
+@scenario
+def lookup_by_name_found(libvirt):
+    c = libvirt.open(URI)
+    return dom_summary(c.lookupByName("test"), state=False)
+
+
+@scenario
+def lookup_by_name_missing(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return call(c.lookupByName, "vrs-no-such-domain")
+
+
+@scenario
+def lookup_by_id_found(libvirt):
+    c = libvirt.open(URI)
+    return dom_summary(c.lookupByID(1), state=False)
+
+
+@scenario
+def lookup_by_id_missing(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return [call(c.lookupByID, 4242), call(c.lookupByID, -1)]
+
+
+@scenario
+def lookup_by_uuidstring_found(libvirt):
+    c = libvirt.open(URI)
+    return dom_summary(c.lookupByUUIDString(TEST_UUID), state=False)
+
+
+@scenario
+def lookup_by_uuidstring_missing(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return call(c.lookupByUUIDString, UUID2)
+
+
+@scenario
+def lookup_by_uuidstring_invalid(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return call(c.lookupByUUIDString, "not-a-uuid")
+
+
+@scenario
+def lookup_by_uuid_bytes(libvirt):
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    raw = d.UUID()
+    return [len(raw), c.lookupByUUID(raw).name()]
+
+
+# --------------------------------------------------------------------------
+# domain properties
+# --------------------------------------------------------------------------
+
+@scenario
+def dom_info(libvirt):
+    c = libvirt.open(URI)
+    i = c.lookupByName("test").info()
+    return i[:4]  # cpuTime (index 4) is wall-clock based in the test driver
+
+
+@scenario
+def dom_state(libvirt):
+    c = libvirt.open(URI)
+    return c.lookupByName("test").state()
+
+
+@scenario
+def dom_identity(libvirt):
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    return [d.ID(), d.name(), d.UUIDString(), d.OSType()]
+
+
+@scenario
+def dom_memory(libvirt):
+    c = libvirt.open(URI)
+    return c.lookupByName("test").maxMemory()
+
+
+@scenario
+def dom_autostart(libvirt):
+    c = libvirt.open(URI)
+    return c.lookupByName("test").autostart()
+
+
+@scenario
+def dom_active_persistent_updated(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    return [d.isActive(), d.isPersistent(), call(d.isUpdated)]
+
+
+@scenario
+def dom_vcpus_flags(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    F = libvirt
+    return {
+        "0": call(d.vcpusFlags, 0),
+        "live": call(d.vcpusFlags, F.VIR_DOMAIN_AFFECT_LIVE),
+        "config": call(d.vcpusFlags, F.VIR_DOMAIN_AFFECT_CONFIG),
+        "maximum": call(d.vcpusFlags, F.VIR_DOMAIN_VCPU_MAXIMUM),
+        "config|maximum": call(d.vcpusFlags, F.VIR_DOMAIN_AFFECT_CONFIG | F.VIR_DOMAIN_VCPU_MAXIMUM),
+        "live|config": call(d.vcpusFlags, F.VIR_DOMAIN_AFFECT_LIVE | F.VIR_DOMAIN_AFFECT_CONFIG),
+    }
+
+
+@scenario
+def dom_max_vcpus(libvirt):
+    c = libvirt.open(URI)
+    return c.lookupByName("test").maxVcpus()
+
+
+@scenario
+def dom_inactive_properties(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.defineXML(small_xml(mem=131072, vcpus=3))
+    r = {
+        "info": d.info()[:4], "state": d.state(), "id": d.ID(), "os": d.OSType(),
+        "maxmem": d.maxMemory(), "vcpus0": call(d.vcpusFlags, 0),
+        "vcpus_max": call(d.vcpusFlags, libvirt.VIR_DOMAIN_VCPU_MAXIMUM),
+        "maxVcpus": call(d.maxVcpus), "autostart": d.autostart(),
+    }
+    d.undefine()
+    return r
+
+
+# --------------------------------------------------------------------------
+# lifecycle
+# --------------------------------------------------------------------------
+
+@scenario
+def suspend_resume(libvirt):
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    r = [d.suspend(), d.state(), d.info()[0], d.isActive()]
+    r += [d.resume(), d.state()]
+    return r
+
+
+@scenario
+def double_suspend(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    d.suspend()
+    return [call(d.suspend), d.state()]
+
+
+@scenario
+def resume_running(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return call(c.lookupByName("test").resume)
+
+
+@scenario
+def destroy_then_create(libvirt):
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    r = [d.destroy(), d.state(), d.isActive(), d.ID(), c.numOfDomains(),
+         c.numOfDefinedDomains(), c.listDefinedDomains()]
+    r += [d.create(), d.state(), d.isActive(), d.ID(), c.numOfDomains(),
+          c.lookupByName("test").ID()]
+    return r
+
+
+@scenario
+def destroy_twice(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    d.destroy()
+    return [call(d.destroy), call(d.suspend), call(d.resume)]
+
+
+@scenario
+def create_running(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return call(c.lookupByName("test").create)
+
+
+@scenario
+def define_lookup_undefine(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.defineXML(small_xml())
+    r = {"defined": dom_summary(d), "ndefined": c.numOfDefinedDomains(),
+         "defined_list": sorted(c.listDefinedDomains()),
+         "by_name": c.lookupByName("vrs-small").UUIDString(),
+         "by_uuid": c.lookupByUUIDString(UUID1).name()}
+    r["undefine"] = d.undefine()
+    r["after"] = call(c.lookupByName, "vrs-small")
+    r["after_uuid"] = call(c.lookupByUUIDString, UUID1)
+    r["ndefined_after"] = c.numOfDefinedDomains()
+    return r
+
+
+@scenario
+def define_create_destroy_undefine(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.defineXML(small_xml())
+    r = [d.create(), dom_summary(d), c.numOfDomains(), sorted(c.listDomainsID())]
+    r += [d.destroy(), dom_summary(d), d.undefine(), call(c.lookupByName, "vrs-small")]
+    return r
+
+
+@scenario
+def undefine_running_makes_transient(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.defineXML(small_xml())
+    d.create()
+    r = [d.undefine(), dom_summary(d), c.numOfDefinedDomains()]
+    r += [d.destroy(), call(c.lookupByName, "vrs-small")]
+    return r
+
+
+@scenario
+def define_twice_same_uuid_updates(libvirt):
+    c = libvirt.open(URI)
+    c.defineXML(small_xml(mem=65536))
+    d = c.defineXML(small_xml(mem=131072))
+    r = [d.maxMemory(), c.numOfDefinedDomains()]
+    d.undefine()
+    return r
+
+
+@scenario
+def define_duplicate_name_other_uuid(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.defineXML(small_xml())
+    r = call(c.defineXML, small_xml(uuid=UUID2))
+    d.undefine()
+    return r
+
+
+@scenario
+def define_name_of_running_domain(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return call(c.defineXML, small_xml(name="test"))
+
+
+@scenario
+def define_invalid_xml(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    return [call(c.defineXML, "<domain"), call(c.defineXML, "<notadomain/>")]
+
+
+@scenario
+def create_xml_transient(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.createXML(small_xml(), 0)
+    r = [dom_summary(d), c.numOfDomains()]
+    r += [d.destroy(), call(c.lookupByName, "vrs-small"), c.numOfDomains()]
+    return r
+
+
+@scenario
+def set_autostart(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    r = [d.setAutostart(1), d.autostart(), d.setAutostart(0), d.autostart()]
+    t = c.createXML(small_xml(), 0)
+    r.append(call(t.setAutostart, 1))
+    t.destroy()
+    return r
+
+
+# --------------------------------------------------------------------------
+# read-only connections
+# --------------------------------------------------------------------------
+
+@scenario
+def readonly_lifecycle_denied(libvirt):
+    quiet(libvirt)
+    c = libvirt.openReadOnly(URI)
+    d = c.lookupByName("test")
+    return {"suspend": call(d.suspend), "resume": call(d.resume),
+            "destroy": call(d.destroy), "create": call(d.create),
+            "setAutostart": call(d.setAutostart, 1), "state": d.state()[0]}
+
+
+@scenario
+def readonly_define_denied(libvirt):
+    quiet(libvirt)
+    c = libvirt.openReadOnly(URI)
+    return [call(c.defineXML, small_xml()), call(c.createXML, small_xml(), 0),
+            call(c.lookupByName("test").undefine), c.numOfDefinedDomains()]
+
+
+@scenario
+def readonly_reads_allowed(libvirt):
+    c = libvirt.openReadOnly(URI)
+    d = c.lookupByName("test")
+    return [d.info()[:4], d.state()[0], c.listDomainsID(), d.maxMemory(), c.getInfo()]
+
+
+# --------------------------------------------------------------------------
+# runner / harness
+# --------------------------------------------------------------------------
+
+def run_scenarios(outfile, names):
+    import libvirt
+    with open(outfile, "a") as out:
+        for name in names:
+            out.write(json.dumps({"start": name}) + "\n")
+            out.flush()
+            try:
+                res = {"ok": SCENARIOS[name](libvirt)}
+            except Exception as e:  # noqa: BLE001
+                res = {"raised": err(e)}
+            try:
+                line = json.dumps({"name": name, **res})
+            except (TypeError, ValueError) as e:
+                line = json.dumps({"name": name, "raised": ["unserialisable", repr(res)[:500], str(e)]})
+            out.write(line + "\n")
+            out.flush()
+
+
+def collect(libdir=None, names=None, timeout=120):
+    """Run scenarios with the real library (libdir=None) or ours, in as few
+    subprocesses as possible.  Returns {name: result-dict}."""
+    names = list(names or SCENARIOS)
+    env = dict(os.environ)
+    env.pop("LD_LIBRARY_PATH", None)
+    env.pop("LD_PRELOAD", None)
+    env.pop("LIBVIRT_DEFAULT_URI", None)
+    if libdir:
+        env["LD_LIBRARY_PATH"] = libdir
+    results = {}
+    fd, outfile = tempfile.mkstemp(prefix="vrs-diff-", suffix=".jsonl")
+    os.close(fd)
+    try:
+        while names:
+            open(outfile, "w").close()
+            try:
+                p = subprocess.run([PYTHON, os.path.abspath(__file__), outfile] + names,
+                                   env=env, capture_output=True, text=True, timeout=timeout,
+                                   cwd="/")
+                rc, stderr = p.returncode, p.stderr
+            except subprocess.TimeoutExpired as e:
+                rc, stderr = "timeout", (e.stderr or b"")
+                if isinstance(stderr, bytes):
+                    stderr = stderr.decode(errors="replace")
+            started = None
+            for line in open(outfile):
+                rec = json.loads(line)
+                if "start" in rec:
+                    started = rec["start"]
+                else:
+                    results[rec["name"]] = rec
+                    started = None
+            done = [n for n in names if n in results]
+            if started is None and len(done) == len(names):
+                break
+            # The process died: blame the scenario that was running (or the
+            # first one if it died before starting any), then go on.
+            victim = started or names[len(done)]
+            results[victim] = {"name": victim, "crashed": [rc, stderr[-2000:]]}
+            names = [n for n in names if n not in results]
+    finally:
+        os.unlink(outfile)
+    return results
+
+
+def normalise(rec):
+    return {k: v for k, v in rec.items() if k != "name"}
+
+
+def main(argv):
+    if argv and argv[0] == "--compare":
+        argv = argv[1:]
+        libdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "lib")
+        if argv[:1] == ["--libdir"]:
+            libdir, argv = argv[1], argv[2:]
+        real = collect(None, argv or None)
+        ours = collect(os.path.abspath(libdir), argv or None)
+        bad = 0
+        for n in (argv or SCENARIOS):
+            same = normalise(real[n]) == normalise(ours[n])
+            bad += not same
+            tag = "same" if same else ("DIFF (xfail)" if n in XFAIL else "DIFF")
+            print("%-40s %s" % (n, tag))
+            if not same:
+                print("   real:", json.dumps(normalise(real[n])))
+                print("   ours:", json.dumps(normalise(ours[n])))
+        return 1 if bad else 0
+    run_scenarios(argv[0], argv[1:] or list(SCENARIOS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
