@@ -59,6 +59,14 @@ def call(fn, *args):
         return err(e)
 
 
+def try_open(libvirt, uri, readonly=False):
+    """URI of the opened connection, or the error triple."""
+    def op():
+        c = (libvirt.openReadOnly if readonly else libvirt.open)(uri)
+        return ["opened", c.getURI()]
+    return call(op)
+
+
 def quiet(libvirt):
     # Keep libvirt's default error printer off stderr.
     libvirt.registerErrorHandler(lambda ctx, e: None, None)
@@ -213,57 +221,57 @@ def open_unknown_scheme(libvirt):
     # Neither library knows "vrsbogus"; real libvirt hands it to the remote
     # driver, which tries the local libvirtd socket.
     quiet(libvirt)
-    return call(libvirt.open, "vrsbogus:///system")
+    return try_open(libvirt, "vrsbogus:///system")
 
 
 @scenario
 def open_unknown_scheme_with_host(libvirt):
     quiet(libvirt)
-    return call(libvirt.open, "vrsbogus://example.invalid/system")
+    return try_open(libvirt, "vrsbogus://example.invalid/system")
 
 
 @scenario
 def open_test_missing_file(libvirt):
     quiet(libvirt)
-    return call(libvirt.open, "test:///nonexistent/vrs-no-such-file.xml")
+    return try_open(libvirt, "test:///nonexistent/vrs-no-such-file.xml")
 
 
 @scenario
 def open_test_relative_path(libvirt):
     quiet(libvirt)
-    return call(libvirt.open, "test://default")
+    return try_open(libvirt, "test://default")
 
 
 @scenario
 def open_malformed_uri(libvirt):
     quiet(libvirt)
-    return call(libvirt.open, "test:///default\x01:[")
+    return try_open(libvirt, "test:///default\x01:[")
 
 
 @scenario
 def open_uri_without_scheme(libvirt):
     # No driver name at all: both reject without reaching any driver.
     quiet(libvirt)
-    return [call(libvirt.open, u) for u in ("vrsbogus", "/tmp/vrs-x", "test")]
+    return [try_open(libvirt, u) for u in ("vrsbogus", "/tmp/vrs-x", "test")]
 
 
 @scenario
 def open_test_root_path(libvirt):
     quiet(libvirt)
-    return call(libvirt.open, "test:///")
+    return try_open(libvirt, "test:///")
 
 
 @scenario
 def open_test_opaque_path(libvirt):
     quiet(libvirt)
-    return call(libvirt.open, "test:vrs-no-such-file")
+    return try_open(libvirt, "test:vrs-no-such-file")
 
 
 @scenario
 def open_test_with_transport(libvirt):
     # A transport ("+unix") always means the remote driver.
     quiet(libvirt)
-    return call(libvirt.open, "test+unix:///default?socket=/nonexistent/vrs-sock")
+    return try_open(libvirt, "test+unix:///default?socket=/nonexistent/vrs-sock")
 
 
 @scenario
@@ -653,6 +661,59 @@ def set_autostart(libvirt):
     r.append(call(t.setAutostart, 1))
     t.destroy()
     return r
+
+
+@scenario
+def define_xml_flags(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.defineXMLFlags(small_xml(), 0)
+    r = [dom_summary(d), call(c.defineXMLFlags, small_xml(name="vrs-other", uuid=UUID2), 1 << 30)]
+    d.undefine()
+    return r
+
+
+@scenario
+def dom_xml_desc_running(libvirt):
+    c = libvirt.open(URI)
+    return c.lookupByName("test").XMLDesc(0)
+
+
+@scenario
+def dom_xml_desc_defined(libvirt):
+    c = libvirt.open(URI)
+    d = c.defineXML(small_xml())
+    r = d.XMLDesc(0)
+    d.undefine()
+    return r
+
+
+@scenario
+def node_free_memory(libvirt):
+    c = libvirt.open(URI)
+    return c.getFreeMemory()
+
+
+@scenario
+def conn_get_capabilities(libvirt):
+    c = libvirt.open(URI)
+    return c.getCapabilities()
+
+
+@scenario
+def dom_shutdown(libvirt):
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    return [d.shutdown(), d.state(), d.create(), d.state()]
+
+
+@scenario
+def dom_set_memory(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    return [d.setMemory(1048576), d.info()[2], call(d.setMemory, 1 << 40),
+            call(d.setMaxMemory, 4194304)]
 
 
 # --------------------------------------------------------------------------
