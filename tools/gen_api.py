@@ -346,7 +346,18 @@ def describe(kind, name, docs, fallback):
     return docs.get(name) or fallback
 
 
-def write_api_xml(specs, values, docs, out):
+def api_module(f, over):
+    """The `module` a binding generator expects for a function."""
+    rules = over.get("api_xml_module", {})
+    for key, mod in rules.items():
+        kind, _, val = key.partition(":")
+        if (kind == "prefix" and f["name"].startswith(val)) or (kind == "header" and f["header"] == val) \
+                or key == f["name"]:
+            return mod
+    return f["header"]
+
+
+def write_api_xml(specs, values, docs, out, over):
     d = os.path.join(out, "gen")
     for lib, spec in specs.items():
         x = ['<?xml version="1.0" encoding="UTF-8"?>', f"<api name={quoteattr(lib)}>", "  <files>"]
@@ -409,14 +420,19 @@ def write_api_xml(specs, values, docs, out):
             entries.append((s["name"], "struct", body))
         for kind, items in (("function", spec["functions"]), ("functype", spec["functypes"])):
             for f in items:
-                body = [f"<{kind} name={quoteattr(f['name'])} file={quoteattr(f['header'])} module={quoteattr(f['header'])} version={quoteattr(f['since'])}>",
+                module = api_module(f, over) if kind == "function" else f["header"]
+                body = [f"<{kind} name={quoteattr(f['name'])} file={quoteattr(f['header'])} module={quoteattr(module)} version={quoteattr(f['since'])}>",
                         f"      <info><![CDATA[{describe(kind, f['name'], docs, default_doc(f))}]]></info>"]
                 if f["ret"] == "void":
                     body.append("      <return type='void'/>")
                 else:
                     body.append(f"      <return type={quoteattr(f['ret'])} info={quoteattr(ret_doc(f))}/>")
+                optional = set(over.get("optional_args", []))
                 for n, t in f["args"]:
-                    body.append(f"      <arg name={quoteattr(n)} type={quoteattr(t)} info={quoteattr(arg_doc(n, t))}/>")
+                    info = arg_doc(n, t)
+                    if f"{f['name']}.{n}" in optional:
+                        info = "(optional) " + info
+                    body.append(f"      <arg name={quoteattr(n)} type={quoteattr(t)} info={quoteattr(info)}/>")
                 body.append(f"    </{kind}>")
                 entries.append((f["name"], kind, body))
         for v in spec["variables"]:
@@ -763,7 +779,7 @@ def main():
     values = enum_values(specs)
     write_headers(specs, over, values, out)
     write_maps(specs, out)
-    write_api_xml(specs, values, docs, out)
+    write_api_xml(specs, values, docs, out, over)
     write_rust(specs, over, values, out)
     write_forwarders(specs, out)
 
