@@ -402,9 +402,18 @@ mod tests {
         assert_eq!(get_string_list(&ps, "s").unwrap(), vec!["x", "y"]);
         let e = get_uint(&ps, "a").unwrap_err();
         assert_eq!(e.code, VIR_ERR_INVALID_ARG);
-        assert_eq!(e.message, "invalid argument: Invalid type 'uint' requested for parameter 'a', actual type is 'int'");
-        assert_eq!(type_mismatch("t", 1, 42).message, "invalid argument: Invalid type 'int' requested for parameter 't', actual type is '(null)'");
-        assert_eq!(type_mismatch("t", 1, 0).message, "invalid argument: Invalid type 'int' requested for parameter 't', actual type is 'unknown'");
+        assert_eq!(
+            e.message,
+            "invalid argument: Invalid type 'uint' requested for parameter 'a', actual type is 'int'"
+        );
+        assert_eq!(
+            type_mismatch("t", 1, 42).message,
+            "invalid argument: Invalid type 'int' requested for parameter 't', actual type is '(null)'"
+        );
+        assert_eq!(
+            type_mismatch("t", 1, 0).message,
+            "invalid argument: Invalid type 'int' requested for parameter 't', actual type is 'unknown'"
+        );
     }
 
     #[test]

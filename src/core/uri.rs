@@ -18,13 +18,7 @@ pub struct Uri {
 
 impl Uri {
     pub fn parse(text: &str) -> Result<Uri> {
-        let bad = || {
-            Error::with_detail(
-                VIR_FROM_URI,
-                VIR_ERR_INTERNAL_ERROR,
-                format!("Unable to parse URI {text}"),
-            )
-        };
+        let bad = || Error::with_detail(VIR_FROM_URI, VIR_ERR_INTERNAL_ERROR, format!("Unable to parse URI {text}"));
         let mut u = Uri::default();
         let mut rest = text;
         if let Some(i) = rest.find('#') {

@@ -167,7 +167,17 @@ pub(crate) unsafe fn virTypedParamsAddInt(
     value: c_int,
 ) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
-    unsafe { add(params, nparams, maxparams, name, "virTypedParamsAddInt", tp::TYPE_INT, _virTypedParameter_value { i: value }) }
+    unsafe {
+        add(
+            params,
+            nparams,
+            maxparams,
+            name,
+            "virTypedParamsAddInt",
+            tp::TYPE_INT,
+            _virTypedParameter_value { i: value },
+        )
+    }
 }
 
 pub(crate) unsafe fn virTypedParamsAddUInt(
@@ -178,7 +188,17 @@ pub(crate) unsafe fn virTypedParamsAddUInt(
     value: c_uint,
 ) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
-    unsafe { add(params, nparams, maxparams, name, "virTypedParamsAddUInt", tp::TYPE_UINT, _virTypedParameter_value { ui: value }) }
+    unsafe {
+        add(
+            params,
+            nparams,
+            maxparams,
+            name,
+            "virTypedParamsAddUInt",
+            tp::TYPE_UINT,
+            _virTypedParameter_value { ui: value },
+        )
+    }
 }
 
 pub(crate) unsafe fn virTypedParamsAddLLong(
@@ -189,7 +209,17 @@ pub(crate) unsafe fn virTypedParamsAddLLong(
     value: c_longlong,
 ) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
-    unsafe { add(params, nparams, maxparams, name, "virTypedParamsAddLLong", tp::TYPE_LLONG, _virTypedParameter_value { l: value }) }
+    unsafe {
+        add(
+            params,
+            nparams,
+            maxparams,
+            name,
+            "virTypedParamsAddLLong",
+            tp::TYPE_LLONG,
+            _virTypedParameter_value { l: value },
+        )
+    }
 }
 
 pub(crate) unsafe fn virTypedParamsAddULLong(
@@ -200,7 +230,17 @@ pub(crate) unsafe fn virTypedParamsAddULLong(
     value: c_ulonglong,
 ) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
-    unsafe { add(params, nparams, maxparams, name, "virTypedParamsAddULLong", tp::TYPE_ULLONG, _virTypedParameter_value { ul: value }) }
+    unsafe {
+        add(
+            params,
+            nparams,
+            maxparams,
+            name,
+            "virTypedParamsAddULLong",
+            tp::TYPE_ULLONG,
+            _virTypedParameter_value { ul: value },
+        )
+    }
 }
 
 pub(crate) unsafe fn virTypedParamsAddDouble(
@@ -211,7 +251,17 @@ pub(crate) unsafe fn virTypedParamsAddDouble(
     value: f64,
 ) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
-    unsafe { add(params, nparams, maxparams, name, "virTypedParamsAddDouble", tp::TYPE_DOUBLE, _virTypedParameter_value { d: value }) }
+    unsafe {
+        add(
+            params,
+            nparams,
+            maxparams,
+            name,
+            "virTypedParamsAddDouble",
+            tp::TYPE_DOUBLE,
+            _virTypedParameter_value { d: value },
+        )
+    }
 }
 
 pub(crate) unsafe fn virTypedParamsAddBoolean(
@@ -412,14 +462,23 @@ unsafe fn find_typed<'a>(
     Ok(Some(p))
 }
 
-pub(crate) unsafe fn virTypedParamsGet(params: virTypedParameterPtr, nparams: c_int, name: *const c_char) -> Result<virTypedParameterPtr> {
+pub(crate) unsafe fn virTypedParamsGet(
+    params: virTypedParameterPtr,
+    nparams: c_int,
+    name: *const c_char,
+) -> Result<virTypedParameterPtr> {
     // SAFETY: forwarded caller contract.
     Ok(unsafe { find(params, nparams, name) })
 }
 
 macro_rules! getter {
     ($fn:ident, $ty:ty, $code:expr, |$p:ident| $read:expr) => {
-        pub(crate) unsafe fn $fn(params: virTypedParameterPtr, nparams: c_int, name: *const c_char, value: *mut $ty) -> Result<c_int> {
+        pub(crate) unsafe fn $fn(
+            params: virTypedParameterPtr,
+            nparams: c_int,
+            name: *const c_char,
+            value: *mut $ty,
+        ) -> Result<c_int> {
             // SAFETY: forwarded caller contract.
             match unsafe { find_typed(params, nparams, name, $code) }? {
                 None => Ok(0),
