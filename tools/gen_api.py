@@ -342,7 +342,7 @@ def write_maps(specs, out):
 
 # ---------------------------------------------------------------- API description XML
 
-def describe(kind, name, docs, fallback):
+def describe(name, docs, fallback):
     return docs.get(name) or fallback
 
 
@@ -363,8 +363,8 @@ def write_api_xml(specs, values, docs, out, over):
         x = ['<?xml version="1.0" encoding="UTF-8"?>', f"<api name={quoteattr(lib)}>", "  <files>"]
         for h in spec["headers"]:
             x.append(f"    <file name={quoteattr(h)}>")
-            x.append(f"     <summary>{escape(describe('file', h, docs, 'Declarations of ' + h + '.h'))}</summary>")
-            x.append(f"     <description>{escape(describe('file', h, docs, 'Public interface of ' + lib + ' declared in ' + h + '.h'))}</description>")
+            x.append(f"     <summary>{escape(describe(h, docs, 'Declarations of ' + h + '.h'))}</summary>")
+            x.append(f"     <description>{escape(describe(h, docs, 'Public interface of ' + lib + ' declared in ' + h + '.h'))}</description>")
             for kind, items in (("macro", spec["macros"]), ("enum", spec["enums"]),
                                 ("typedef", spec["typedefs"] + spec["enum_types"]),
                                 ("struct", spec["structs"]), ("function", spec["functions"] + spec["functypes"]),
@@ -385,7 +385,7 @@ def write_api_xml(specs, values, docs, out, over):
                     a += f" params={quoteattr(','.join(m['params']))}"
                 a += f" raw={quoteattr(m['raw'] or '')}"
             a += f" version={quoteattr(m['since'])}>"
-            body = [f"      <info><![CDATA[{describe('macro', m['name'], docs, 'Constant ' + m['name'] + '.')}]]></info>"]
+            body = [f"      <info><![CDATA[{describe(m['name'], docs, 'Constant ' + m['name'] + '.')}]]></info>"]
             for p in m.get("params") or []:
                 body.append(f"      <arg name={quoteattr(p)} info={quoteattr('macro argument ' + p)}/>")
             entries.append((m["name"], "macro", [a] + body + ["    </macro>"]))
@@ -422,7 +422,7 @@ def write_api_xml(specs, values, docs, out, over):
             for f in items:
                 module = api_module(f, over) if kind == "function" else f["header"]
                 body = [f"<{kind} name={quoteattr(f['name'])} file={quoteattr(f['header'])} module={quoteattr(module)} version={quoteattr(f['since'])}>",
-                        f"      <info><![CDATA[{describe(kind, f['name'], docs, default_doc(f))}]]></info>"]
+                        f"      <info><![CDATA[{describe(f['name'], docs, default_doc(f))}]]></info>"]
                 if f["ret"] == "void":
                     body.append("      <return type='void'/>")
                 else:
@@ -438,7 +438,7 @@ def write_api_xml(specs, values, docs, out, over):
         for v in spec["variables"]:
             entries.append((v["name"], "variable", [
                 f"<variable name={quoteattr(v['name'])} file={quoteattr(v['header'])} type={quoteattr(v['type'])} version={quoteattr(v['since'])}>",
-                f"      <info><![CDATA[{describe('variable', v['name'], docs, 'Exported variable ' + v['name'] + '.')}]]></info>",
+                f"      <info><![CDATA[{describe(v['name'], docs, 'Exported variable ' + v['name'] + '.')}]]></info>",
                 "    </variable>"]))
         for _, _, lines in sorted(entries, key=lambda e: (e[0], e[1])):
             x.append("    " + "\n".join(lines))
@@ -478,7 +478,6 @@ def rust_type(ctype, known_types):
     t = ctype.strip()
     stars = t.count("*")
     base = t.replace("*", " ").split()
-    base_consts = []
     # 'const' applies to the pointee when it precedes the base type
     leading_const = base and base[0] == "const"
     base = [w for w in base if w != "const"]
@@ -493,7 +492,6 @@ def rust_type(ctype, known_types):
     for i in range(stars):
         innermost = i == 0
         out = (f"*const {out}" if innermost and leading_const else f"*mut {out}")
-    del base_consts
     return out
 
 
@@ -515,8 +513,6 @@ def write_rust(specs, over, values, out):
             etype_max[e["type"]] = max(etype_max.get(e["type"], 0), values[e["name"]])
     seen = set()
     for spec in specs.values():
-        for et in sorted(etype_max):
-            pass
         for e in sorted(spec["enums"], key=lambda e: e["name"]):
             if e["name"] in seen:
                 continue
@@ -621,7 +617,6 @@ def write_rust(specs, over, values, out):
          "#![allow(non_snake_case, unused_imports, unused_variables, clippy::all)]",
          "use std::os::raw::*;", "use super::types::*;", "use crate::capi::entry::*;",
          "use crate::capi::handle::*;", "use crate::capi::api;", ""]
-    listing = []
     for lib, spec in specs.items():
         for f in spec["functions"]:
             name = f["name"]
@@ -656,10 +651,8 @@ def write_rust(specs, over, values, out):
                     pro.append(f"if {arg_name(an)}.{test}() {{ return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
             if impl:
                 tail = f"api::{impl}::{name}({call_args})"
-                listing.append((name, "api"))
             else:
                 tail = "Err(crate::core::error::Error::no_support())"
-                listing.append((name, "none"))
             body = "{ " + " ".join(pro + [tail]) + " }" if pro else tail
             runner = "run_raw" if name in over["no_error_reset"] else "run"
             needs_unsafe = impl or handle_of(f)
@@ -680,7 +673,6 @@ def write_rust(specs, over, values, out):
     s.append("pub static virConnectAuthPtrDefault: crate::capi::auth::DefaultAuthPtr = crate::capi::auth::DEFAULT_AUTH_PTR;")
     with open(os.path.join(out, "src", "capi", "generated", "shims.rs"), "w") as f:
         f.write("\n".join(s) + "\n")
-    return listing
 
 
 def write_forwarders(specs, out):

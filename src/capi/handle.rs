@@ -81,7 +81,9 @@ impl<T: HandleClass> Handle<T> {
         }
         // SAFETY: the magic matched, so this is a live handle of class T.
         let h = unsafe { &*ptr };
-        entry::note_connection(h.value.owner_or(ptr.cast()));
+        // a connection owns itself; any other object names its connection
+        let owner = h.value.owner();
+        entry::note_connection(if owner.is_null() { ptr.cast() } else { owner });
         Ok(h)
     }
 
@@ -110,21 +112,6 @@ impl<T: HandleClass> Handle<T> {
             }
         }
         left
-    }
-}
-
-trait OwnerOr {
-    fn owner_or(&self, me: *mut ConnectHandle) -> *mut ConnectHandle;
-}
-
-impl<T: HandleClass> OwnerOr for T {
-    fn owner_or(&self, me: *mut ConnectHandle) -> *mut ConnectHandle {
-        let o = self.owner();
-        if o.is_null() {
-            me
-        } else {
-            o
-        }
     }
 }
 

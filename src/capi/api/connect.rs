@@ -82,15 +82,6 @@ fn static_str(s: &str) -> *const c_char {
     leaked.as_ptr()
 }
 
-unsafe fn out<T>(p: *mut T, name: &str, api: &str, v: T) -> Result<c_int> {
-    if p.is_null() {
-        return Err(strings::null_arg(name, api));
-    }
-    // SAFETY: p is a non-NULL out pointer supplied by the caller.
-    unsafe { *p = v };
-    Ok(0)
-}
-
 pub(crate) unsafe fn virConnectGetVersion(c: virConnectPtr, hvVer: *mut c_ulong) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
@@ -98,8 +89,9 @@ pub(crate) unsafe fn virConnectGetVersion(c: virConnectPtr, hvVer: *mut c_ulong)
         return Err(strings::null_arg("hvVer", "virConnectGetVersion"));
     }
     let v = driver_entry!(h.conn(), connect_get_version)(h.conn())?;
-    // SAFETY: checked non-NULL out pointer.
-    unsafe { out(hvVer, "hvVer", "virConnectGetVersion", v as c_ulong) }
+    // SAFETY: hvVer was checked non-NULL above.
+    unsafe { *hvVer = v as c_ulong };
+    Ok(0)
 }
 
 pub(crate) unsafe fn virConnectGetLibVersion(c: virConnectPtr, libVer: *mut c_ulong) -> Result<c_int> {
@@ -112,8 +104,9 @@ pub(crate) unsafe fn virConnectGetLibVersion(c: virConnectPtr, libVer: *mut c_ul
         Some(f) => f(h.conn())?,
         None => crate::LIB_VERSION,
     };
-    // SAFETY: checked non-NULL out pointer.
-    unsafe { out(libVer, "libVer", "virConnectGetLibVersion", v as c_ulong) }
+    // SAFETY: libVer was checked non-NULL above.
+    unsafe { *libVer = v as c_ulong };
+    Ok(0)
 }
 
 pub(crate) unsafe fn virConnectGetHostname(c: virConnectPtr) -> Result<*mut c_char> {

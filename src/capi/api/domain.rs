@@ -19,10 +19,6 @@ fn wrap(d: Domain, c: *mut ConnectHandle) -> virDomainPtr {
     DomainHandle::new_raw(d, c)
 }
 
-fn write_guard(h: &ConnectHandle) -> Result<()> {
-    h.conn().check_writable()
-}
-
 pub(crate) unsafe fn virDomainLookupByID(c: virConnectPtr, id: c_int) -> Result<virDomainPtr> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
@@ -144,7 +140,6 @@ unsafe fn define_like(
 ) -> Result<virDomainPtr> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    write_guard(h)?;
     // SAFETY: xml is NULL or a C string.
     let xml = unsafe { req_str(xml, "xmlDesc", api) }?;
     let d = if create {
@@ -179,36 +174,35 @@ pub(crate) unsafe fn virDomainDefineXMLFlags(
     unsafe { define_like(c, xml, flags, "virDomainDefineXMLFlags", false) }
 }
 
-/// A domain operation: check the handle, refuse read-only connections when
-/// it writes, then call the driver entry.
+/// A domain operation: check the handle, then call the driver entry (the
+/// generated prologue has already refused read-only connections).
 macro_rules! domain_op {
-    ($fn:ident ( $($arg:ident : $ty:ty),* ) writes, |$h:ident| $body:expr) => {
+    ($fn:ident ( $($arg:ident : $ty:ty),* ), |$h:ident| $body:expr) => {
         pub(crate) unsafe fn $fn(p: virDomainPtr $(, $arg: $ty)*) -> Result<c_int> {
             // SAFETY: forwarded caller contract.
             let $h = unsafe { dom(p) }?;
-            $h.obj().conn.check_writable()?;
             $body?;
             Ok(0)
         }
     };
 }
 
-domain_op!(virDomainUndefine() writes, |h| driver_entry!(h.obj().conn, domain_undefine)(h.obj(), 0));
-domain_op!(virDomainUndefineFlags(flags: c_uint) writes, |h| driver_entry!(h.obj().conn, domain_undefine)(h.obj(), flags));
-domain_op!(virDomainCreate() writes, |h| driver_entry!(h.obj().conn, domain_create)(h.obj(), 0));
-domain_op!(virDomainCreateWithFlags(flags: c_uint) writes, |h| driver_entry!(h.obj().conn, domain_create)(h.obj(), flags));
-domain_op!(virDomainDestroy() writes, |h| driver_entry!(h.obj().conn, domain_destroy)(h.obj(), 0));
-domain_op!(virDomainDestroyFlags(flags: c_uint) writes, |h| driver_entry!(h.obj().conn, domain_destroy)(h.obj(), flags));
-domain_op!(virDomainSuspend() writes, |h| driver_entry!(h.obj().conn, domain_suspend)(h.obj()));
-domain_op!(virDomainResume() writes, |h| driver_entry!(h.obj().conn, domain_resume)(h.obj()));
-domain_op!(virDomainShutdown() writes, |h| driver_entry!(h.obj().conn, domain_shutdown)(h.obj(), 0));
-domain_op!(virDomainShutdownFlags(flags: c_uint) writes, |h| driver_entry!(h.obj().conn, domain_shutdown)(h.obj(), flags));
-domain_op!(virDomainReboot(flags: c_uint) writes, |h| driver_entry!(h.obj().conn, domain_reboot)(h.obj(), flags));
-domain_op!(virDomainReset(flags: c_uint) writes, |h| driver_entry!(h.obj().conn, domain_reset)(h.obj(), flags));
-domain_op!(virDomainSetMaxMemory(memory: c_ulong) writes, |h| driver_entry!(h.obj().conn, domain_set_max_memory)(h.obj(), memory as u64));
-domain_op!(virDomainSetMemory(memory: c_ulong) writes, |h| driver_entry!(h.obj().conn, domain_set_memory)(h.obj(), memory as u64, 0));
-domain_op!(virDomainSetMemoryFlags(memory: c_ulong, flags: c_uint) writes, |h| driver_entry!(h.obj().conn, domain_set_memory)(h.obj(), memory as u64, flags));
-domain_op!(virDomainSetAutostart(autostart: c_int) writes, |h| driver_entry!(h.obj().conn, domain_set_autostart)(h.obj(), autostart != 0));
+domain_op!(virDomainUndefine(), |h| driver_entry!(h.obj().conn, domain_undefine)(h.obj(), 0));
+domain_op!(virDomainUndefineFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_undefine)(h.obj(), flags));
+domain_op!(virDomainCreate(), |h| driver_entry!(h.obj().conn, domain_create)(h.obj(), 0));
+domain_op!(virDomainCreateWithFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_create)(h.obj(), flags));
+domain_op!(virDomainDestroy(), |h| driver_entry!(h.obj().conn, domain_destroy)(h.obj(), 0));
+domain_op!(virDomainDestroyFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_destroy)(h.obj(), flags));
+domain_op!(virDomainSuspend(), |h| driver_entry!(h.obj().conn, domain_suspend)(h.obj()));
+domain_op!(virDomainResume(), |h| driver_entry!(h.obj().conn, domain_resume)(h.obj()));
+domain_op!(virDomainShutdown(), |h| driver_entry!(h.obj().conn, domain_shutdown)(h.obj(), 0));
+domain_op!(virDomainShutdownFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_shutdown)(h.obj(), flags));
+domain_op!(virDomainReboot(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_reboot)(h.obj(), flags));
+domain_op!(virDomainReset(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_reset)(h.obj(), flags));
+domain_op!(virDomainSetMaxMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain_set_max_memory)(h.obj(), memory as u64));
+domain_op!(virDomainSetMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain_set_memory)(h.obj(), memory as u64, 0));
+domain_op!(virDomainSetMemoryFlags(memory: c_ulong, flags: c_uint), |h| driver_entry!(h.obj().conn, domain_set_memory)(h.obj(), memory as u64, flags));
+domain_op!(virDomainSetAutostart(autostart: c_int), |h| driver_entry!(h.obj().conn, domain_set_autostart)(h.obj(), autostart != 0));
 
 pub(crate) unsafe fn virDomainGetInfo(p: virDomainPtr, info: virDomainInfoPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.

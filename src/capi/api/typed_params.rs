@@ -133,7 +133,8 @@ unsafe fn grow(
     Ok(unsafe { arr.add(n) })
 }
 
-/// The common path of the scalar Add* functions.
+/// The common path of the Add* functions: grow, name the slot, then store
+/// the value (made only once the name is known to fit, as libvirt does).
 ///
 /// # Safety
 /// As for [`grow`]; `name` NULL or a C string.
@@ -144,137 +145,45 @@ unsafe fn add(
     name: *const c_char,
     api: &str,
     ty: c_int,
-    value: _virTypedParameter_value,
+    value: impl FnOnce() -> Result<_virTypedParameter_value>,
 ) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let slot = unsafe { grow(params, nparams, maxparams, api) }?;
-    // SAFETY: `slot` points into the caller's (possibly regrown) array.
+    // SAFETY: `slot` points into the caller's array.
     let slot = unsafe { &mut *slot };
     // SAFETY: forwarded caller contract for `name`.
     unsafe { set_field(slot, name) }?;
+    slot.value = value()?;
     slot.r#type = ty;
-    slot.value = value;
     // SAFETY: `nparams` was checked non-NULL by grow.
     unsafe { *nparams += 1 };
     Ok(0)
 }
 
-pub(crate) unsafe fn virTypedParamsAddInt(
-    params: *mut virTypedParameterPtr,
-    nparams: *mut c_int,
-    maxparams: *mut c_int,
-    name: *const c_char,
-    value: c_int,
-) -> Result<c_int> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        add(
-            params,
-            nparams,
-            maxparams,
-            name,
-            "virTypedParamsAddInt",
-            tp::TYPE_INT,
-            _virTypedParameter_value { i: value },
-        )
-    }
+/// One scalar `virTypedParamsAdd*` function.
+macro_rules! scalar_adder {
+    ($fn:ident, $cty:ty, $code:expr, |$v:ident| $union:expr) => {
+        pub(crate) unsafe fn $fn(
+            params: *mut virTypedParameterPtr,
+            nparams: *mut c_int,
+            maxparams: *mut c_int,
+            name: *const c_char,
+            $v: $cty,
+        ) -> Result<c_int> {
+            // SAFETY: forwarded caller contract.
+            unsafe { add(params, nparams, maxparams, name, stringify!($fn), $code, || Ok($union)) }
+        }
+    };
 }
 
-pub(crate) unsafe fn virTypedParamsAddUInt(
-    params: *mut virTypedParameterPtr,
-    nparams: *mut c_int,
-    maxparams: *mut c_int,
-    name: *const c_char,
-    value: c_uint,
-) -> Result<c_int> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        add(
-            params,
-            nparams,
-            maxparams,
-            name,
-            "virTypedParamsAddUInt",
-            tp::TYPE_UINT,
-            _virTypedParameter_value { ui: value },
-        )
-    }
-}
-
-pub(crate) unsafe fn virTypedParamsAddLLong(
-    params: *mut virTypedParameterPtr,
-    nparams: *mut c_int,
-    maxparams: *mut c_int,
-    name: *const c_char,
-    value: c_longlong,
-) -> Result<c_int> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        add(
-            params,
-            nparams,
-            maxparams,
-            name,
-            "virTypedParamsAddLLong",
-            tp::TYPE_LLONG,
-            _virTypedParameter_value { l: value },
-        )
-    }
-}
-
-pub(crate) unsafe fn virTypedParamsAddULLong(
-    params: *mut virTypedParameterPtr,
-    nparams: *mut c_int,
-    maxparams: *mut c_int,
-    name: *const c_char,
-    value: c_ulonglong,
-) -> Result<c_int> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        add(
-            params,
-            nparams,
-            maxparams,
-            name,
-            "virTypedParamsAddULLong",
-            tp::TYPE_ULLONG,
-            _virTypedParameter_value { ul: value },
-        )
-    }
-}
-
-pub(crate) unsafe fn virTypedParamsAddDouble(
-    params: *mut virTypedParameterPtr,
-    nparams: *mut c_int,
-    maxparams: *mut c_int,
-    name: *const c_char,
-    value: f64,
-) -> Result<c_int> {
-    // SAFETY: forwarded caller contract.
-    unsafe {
-        add(
-            params,
-            nparams,
-            maxparams,
-            name,
-            "virTypedParamsAddDouble",
-            tp::TYPE_DOUBLE,
-            _virTypedParameter_value { d: value },
-        )
-    }
-}
-
-pub(crate) unsafe fn virTypedParamsAddBoolean(
-    params: *mut virTypedParameterPtr,
-    nparams: *mut c_int,
-    maxparams: *mut c_int,
-    name: *const c_char,
-    value: c_int,
-) -> Result<c_int> {
-    let b = _virTypedParameter_value { b: c_char::from(value != 0) };
-    // SAFETY: forwarded caller contract.
-    unsafe { add(params, nparams, maxparams, name, "virTypedParamsAddBoolean", tp::TYPE_BOOLEAN, b) }
-}
+scalar_adder!(virTypedParamsAddInt, c_int, tp::TYPE_INT, |value| _virTypedParameter_value { i: value });
+scalar_adder!(virTypedParamsAddUInt, c_uint, tp::TYPE_UINT, |value| _virTypedParameter_value { ui: value });
+scalar_adder!(virTypedParamsAddLLong, c_longlong, tp::TYPE_LLONG, |value| _virTypedParameter_value { l: value });
+scalar_adder!(virTypedParamsAddULLong, c_ulonglong, tp::TYPE_ULLONG, |value| _virTypedParameter_value { ul: value });
+scalar_adder!(virTypedParamsAddDouble, f64, tp::TYPE_DOUBLE, |value| _virTypedParameter_value { d: value });
+scalar_adder!(virTypedParamsAddBoolean, c_int, tp::TYPE_BOOLEAN, |value| _virTypedParameter_value {
+    b: c_char::from(value != 0)
+});
 
 /// A `malloc`ed copy of a C string (NULL for "": libvirt stores "").
 ///
@@ -303,19 +212,10 @@ unsafe fn add_string(
     value: *const c_char,
     api: &str,
 ) -> Result<c_int> {
-    // SAFETY: forwarded caller contract.
-    let slot = unsafe { grow(params, nparams, maxparams, api) }?;
-    // SAFETY: `slot` points into the caller's array.
-    let slot = unsafe { &mut *slot };
-    // SAFETY: forwarded caller contract for `name`.
-    unsafe { set_field(slot, name) }?;
-    // SAFETY: forwarded caller contract for `value`.
-    let s = unsafe { dup(value) }?;
-    slot.r#type = tp::TYPE_STRING;
-    slot.value = _virTypedParameter_value { s };
-    // SAFETY: `nparams` was checked non-NULL by grow.
-    unsafe { *nparams += 1 };
-    Ok(0)
+    // SAFETY: forwarded caller contract; `value` is NULL or a C string.
+    unsafe {
+        add(params, nparams, maxparams, name, api, tp::TYPE_STRING, || Ok(_virTypedParameter_value { s: dup(value)? }))
+    }
 }
 
 pub(crate) unsafe fn virTypedParamsAddString(

@@ -10,7 +10,7 @@ use crate::core::error::{Error, Result};
 use crate::core::uuid::Uuid;
 use crate::core::{Connect, Domain};
 use crate::generated::consts::*;
-use state::{DomState, TestState};
+use state::{DomState, Ident, TestState};
 use std::sync::Arc;
 
 static DRIVER: ConnectDriver = ConnectDriver { name: "TEST", open, table: TABLE };
@@ -57,8 +57,8 @@ fn unsupported_flags(flags: u32, allowed: u32, api: &str) -> Result<()> {
     Ok(())
 }
 
-fn handle(c: &Connect, d: &DomState) -> Domain {
-    Domain { conn: c.clone(), name: d.name.clone(), uuid: d.uuid, id: d.id }
+fn handle(c: &Connect, d: Ident) -> Domain {
+    Domain { conn: c.clone(), name: d.name, uuid: d.uuid, id: d.id }
 }
 
 fn with_dom<T>(d: &Domain, f: impl FnOnce(&mut DomState) -> Result<T>) -> Result<T> {
@@ -102,22 +102,20 @@ const TABLE: DriverTable = DriverTable {
     }),
     connect_list_all_domains: Some(|c, flags| {
         unsupported_flags(flags, 0x3fff, "testConnectListAllDomains")?;
-        Ok(st(c).domains.lock().iter().filter(|d| d.matches(flags)).map(|d| handle(c, d)).collect())
+        Ok(st(c).domains.lock().iter().filter(|d| d.matches(flags)).map(|d| handle(c, d.ident())).collect())
     }),
     domain_lookup_by_id: Some(|c, id| {
-        st(c).domains.lock().iter().find(|d| d.id == id && id >= 0).map(|d| handle(c, d)).ok_or_else(no_domain)
+        st(c).domains.lock().iter().find(|d| d.id == id && id >= 0).map(|d| handle(c, d.ident())).ok_or_else(no_domain)
     }),
     domain_lookup_by_name: Some(|c, name| {
-        st(c).domains.lock().iter().find(|d| d.name == name).map(|d| handle(c, d)).ok_or_else(no_domain)
+        st(c).domains.lock().iter().find(|d| d.name == name).map(|d| handle(c, d.ident())).ok_or_else(no_domain)
     }),
     domain_lookup_by_uuid: Some(|c, u: &Uuid| {
-        st(c).domains.lock().iter().find(|d| &d.uuid == u).map(|d| handle(c, d)).ok_or_else(no_domain)
+        st(c).domains.lock().iter().find(|d| &d.uuid == u).map(|d| handle(c, d.ident())).ok_or_else(no_domain)
     }),
     domain_define_xml: Some(|c, xml, flags| {
         unsupported_flags(flags, VIR_DOMAIN_DEFINE_VALIDATE as u32, "testDomainDefineXMLFlags")?;
-        let s = st(c);
-        let d = s.define(xml, false)?;
-        Ok(handle(c, &d))
+        Ok(handle(c, st(c).define(xml, false)?))
     }),
     domain_create_xml: Some(|c, xml, flags| {
         unsupported_flags(
@@ -125,9 +123,7 @@ const TABLE: DriverTable = DriverTable {
             VIR_DOMAIN_START_VALIDATE as u32 | VIR_DOMAIN_START_PAUSED as u32,
             "testDomainCreateXML",
         )?;
-        let s = st(c);
-        let d = s.define(xml, true)?;
-        Ok(handle(c, &d))
+        Ok(handle(c, st(c).define(xml, true)?))
     }),
     domain_undefine: Some(|d, flags| {
         unsupported_flags(flags, 0x7f, "testDomainUndefineFlags")?;

@@ -21,7 +21,18 @@ pub struct DomState {
     pub xml: String,
 }
 
+/// What names a domain: enough to hand out a [`crate::core::Domain`].
+pub struct Ident {
+    pub name: String,
+    pub uuid: Uuid,
+    pub id: i32,
+}
+
 impl DomState {
+    pub fn ident(&self) -> Ident {
+        Ident { name: self.name.clone(), uuid: self.uuid, id: self.id }
+    }
+
     /// `virConnectListAllDomains` filter groups: a group with no bit set
     /// accepts everything.
     pub fn matches(&self, flags: u32) -> bool {
@@ -141,8 +152,8 @@ impl TestState {
     }
 
     /// Adds or replaces a domain from XML; `start` makes it run (transient
-    /// if new).
-    pub fn define(&self, xml: &str, start: bool) -> Result<DomState> {
+    /// if new). Returns the identity of the resulting domain.
+    pub fn define(&self, xml: &str, start: bool) -> Result<Ident> {
         let doc = roxmltree::Document::parse(xml).map_err(|e| {
             Error::with_detail(VIR_FROM_XML, VIR_ERR_XML_ERROR, format!("(domain_definition):{}: {}", e.pos().row, e))
         })?;
@@ -165,11 +176,12 @@ impl TestState {
         let mem = text("memory").and_then(|m| m.parse::<u64>().ok()).unwrap_or(0);
         let cur = text("currentMemory").and_then(|m| m.parse::<u64>().ok()).unwrap_or(mem);
         let vcpus = text("vcpu").and_then(|m| m.parse::<u32>().ok()).unwrap_or(1);
-        let os_type = child("os")
-            .and_then(|o| o.children().find(|c| c.has_tag_name("type")))
-            .and_then(|t| t.text())
-            .map(|t| if t.trim() == "hvm" { "hvm".to_string() } else { t.trim().to_string() })
-            .unwrap_or_else(|| "hvm".into());
+        // the test driver reports full virtualization as "linux"
+        let os_type =
+            match child("os").and_then(|o| o.children().find(|c| c.has_tag_name("type"))).and_then(|t| t.text()) {
+                Some(t) if t.trim() != "hvm" => t.trim().to_string(),
+                _ => "linux".to_string(),
+            };
         let mut doms = self.domains.lock();
         if let Some(existing) = doms.iter().find(|d| d.name == name && d.uuid != uuid) {
             return Err(Error::with_detail(
@@ -189,10 +201,9 @@ impl TestState {
             max_mem_kib: mem,
             cur_mem_kib: cur,
             vcpus,
-            os_type: if os_type == "hvm" { "linux".into() } else { os_type },
+            os_type,
             xml: xml.to_string(),
         };
-        let summary = DomState { xml: String::new(), ..new.clone_shallow() };
         if let Some(slot) = doms.iter_mut().find(|d| d.uuid == uuid) {
             let keep = (slot.id, slot.state, slot.autostart);
             *slot = new;
@@ -202,28 +213,11 @@ impl TestState {
                 slot.autostart = keep.2;
                 slot.persistent = true;
             }
-            return Ok(DomState { id: slot.id, ..summary });
+            return Ok(slot.ident());
         }
+        let ident = new.ident();
         doms.push(new);
-        Ok(summary)
-    }
-}
-
-impl DomState {
-    fn clone_shallow(&self) -> DomState {
-        DomState {
-            name: self.name.clone(),
-            uuid: self.uuid,
-            id: self.id,
-            state: self.state,
-            persistent: self.persistent,
-            autostart: self.autostart,
-            max_mem_kib: self.max_mem_kib,
-            cur_mem_kib: self.cur_mem_kib,
-            vcpus: self.vcpus,
-            os_type: self.os_type.clone(),
-            xml: String::new(),
-        }
+        Ok(ident)
     }
 }
 
