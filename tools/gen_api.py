@@ -645,8 +645,11 @@ def write_rust(specs, over, values, out):
                 if facts.get("readonly_denied"):
                     pro.append("h.deny_readonly()?;")
             argtypes = dict(f["args"])
+            # a pointer libvirt requires only when its count is non-zero is
+            # left to the body, which knows which argument counts it
+            counted = set(facts.get("nonnull_needs_count") or [])
             for an, _msg in (facts.get("nonnull_args") or {}).items():
-                if an in argtypes:
+                if an in argtypes and an not in counted:
                     test = "is_none" if argtypes[an] in functype_names else "is_null"
                     pro.append(f"if {arg_name(an)}.{test}() {{ return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
             if impl:

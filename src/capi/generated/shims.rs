@@ -243,61 +243,61 @@ pub unsafe extern "C" fn virConnectListAllStoragePools(conn: virConnectPtr, pool
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedDomains(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedDomains checks each before use.
-    run("virConnectListDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedDomains")); } api::domain::virConnectListDefinedDomains(conn, names, maxnames) } })
+    run("virConnectListDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectListDefinedDomains(conn, names, maxnames) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedInterfaces(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedInterfaces checks each before use.
-    run("virConnectListDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedInterfaces")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedNetworks(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedNetworks checks each before use.
-    run("virConnectListDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedNetworks")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedStoragePools(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedStoragePools checks each before use.
-    run("virConnectListDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedStoragePools")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDomains(conn: virConnectPtr, ids: *mut c_int, maxids: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDomains checks each before use.
-    run("virConnectListDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if ids.is_null() { return Err(crate::core::error::Error::null_arg("ids", "virConnectListDomains")); } api::domain::virConnectListDomains(conn, ids, maxids) } })
+    run("virConnectListDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectListDomains(conn, ids, maxids) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListInterfaces(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListInterfaces checks each before use.
-    run("virConnectListInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListInterfaces")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListNWFilters(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListNWFilters checks each before use.
-    run("virConnectListNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListNWFilters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListNetworks(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListNetworks checks each before use.
-    run("virConnectListNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListNetworks")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListSecrets(conn: virConnectPtr, uuids: *mut *mut c_char, maxuuids: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListSecrets checks each before use.
-    run("virConnectListSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if uuids.is_null() { return Err(crate::core::error::Error::null_arg("uuids", "virConnectListSecrets")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListStoragePools(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListStoragePools checks each before use.
-    run("virConnectListStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virConnectListStoragePools")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -537,7 +537,7 @@ pub unsafe extern "C" fn virDomainBlockCommit(dom: virDomainPtr, disk: *const c_
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockCopy(dom: virDomainPtr, disk: *const c_char, destxml: *const c_char, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockCopy checks each before use.
-    run("virDomainBlockCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if destxml.is_null() { return Err(crate::core::error::Error::null_arg("destxml", "virDomainBlockCopy")); } if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCopy")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainBlockCopy")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if destxml.is_null() { return Err(crate::core::error::Error::null_arg("destxml", "virDomainBlockCopy")); } if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCopy")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -555,7 +555,7 @@ pub unsafe extern "C" fn virDomainBlockJobSetSpeed(dom: virDomainPtr, disk: *con
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockPeek(dom: virDomainPtr, disk: *const c_char, offset: c_ulonglong, size: usize, buffer: *mut c_void, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockPeek checks each before use.
-    run("virDomainBlockPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if buffer.is_null() { return Err(crate::core::error::Error::null_arg("buffer", "virDomainBlockPeek")); } if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPeek")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPeek")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -753,13 +753,13 @@ pub unsafe extern "C" fn virDomainDetachDeviceFlags(domain: virDomainPtr, xml: *
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFDAssociate(domain: virDomainPtr, name: *const c_char, nfds: c_uint, fds: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFDAssociate checks each before use.
-    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if fds.is_null() { return Err(crate::core::error::Error::null_arg("fds", "virDomainFDAssociate")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSFreeze(dom: virDomainPtr, mountpoints: *mut *const c_char, nmountpoints: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSFreeze checks each before use.
-    run("virDomainFSFreeze", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if mountpoints.is_null() { return Err(crate::core::error::Error::null_arg("mountpoints", "virDomainFSFreeze")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFSFreeze", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -771,7 +771,7 @@ pub unsafe extern "C" fn virDomainFSInfoFree(info: virDomainFSInfoPtr) {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSThaw(dom: virDomainPtr, mountpoints: *mut *const c_char, nmountpoints: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSThaw checks each before use.
-    run("virDomainFSThaw", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if mountpoints.is_null() { return Err(crate::core::error::Error::null_arg("mountpoints", "virDomainFSThaw")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFSThaw", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -819,7 +819,7 @@ pub unsafe extern "C" fn virDomainGetBlockJobInfo(dom: virDomainPtr, disk: *cons
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetCPUStats(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_uint, start_cpu: c_int, ncpus: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetCPUStats checks each before use.
-    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetCPUStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -837,7 +837,7 @@ pub unsafe extern "C" fn virDomainGetControlInfo(domain: virDomainPtr, info: vir
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetDiskErrors(dom: virDomainPtr, errors: virDomainDiskErrorPtr, maxerrors: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetDiskErrors checks each before use.
-    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if errors.is_null() { return Err(crate::core::error::Error::null_arg("errors", "virDomainGetDiskErrors")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1023,7 +1023,7 @@ pub unsafe extern "C" fn virDomainGetUUIDString(domain: virDomainPtr, buf: *mut 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetVcpuPinInfo(domain: virDomainPtr, ncpumaps: c_int, cpumaps: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetVcpuPinInfo checks each before use.
-    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if cpumaps.is_null() { return Err(crate::core::error::Error::null_arg("cpumaps", "virDomainGetVcpuPinInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1173,7 +1173,7 @@ pub unsafe extern "C" fn virDomainManagedSaveRemove(dom: virDomainPtr, flags: c_
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMemoryPeek(dom: virDomainPtr, start: c_ulonglong, size: usize, buffer: *mut c_void, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMemoryPeek checks each before use.
-    run("virDomainMemoryPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if buffer.is_null() { return Err(crate::core::error::Error::null_arg("buffer", "virDomainMemoryPeek")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMemoryPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1437,7 +1437,7 @@ pub unsafe extern "C" fn virDomainSetBlkioParameters(domain: virDomainPtr, param
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetBlockIoTune(dom: virDomainPtr, disk: *const c_char, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetBlockIoTune checks each before use.
-    run("virDomainSetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainSetBlockIoTune")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetBlockIoTune")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainSetBlockIoTune")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1653,13 +1653,13 @@ pub unsafe extern "C" fn virDomainSnapshotListAllChildren(snapshot: virDomainSna
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotListChildrenNames(snapshot: virDomainSnapshotPtr, names: *mut *mut c_char, nameslen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotListChildrenNames checks each before use.
-    run("virDomainSnapshotListChildrenNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virDomainSnapshotListChildrenNames")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotListChildrenNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotListNames(domain: virDomainPtr, names: *mut *mut c_char, nameslen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotListNames checks each before use.
-    run("virDomainSnapshotListNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virDomainSnapshotListNames")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotListNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -2265,7 +2265,7 @@ pub unsafe extern "C" fn virNetworkUpdate(network: virNetworkPtr, command: c_uin
 #[no_mangle]
 pub unsafe extern "C" fn virNodeAllocPages(conn: virConnectPtr, npages: c_uint, pageSizes: *mut c_uint, pageCounts: *mut c_ulonglong, startCell: c_int, cellCount: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeAllocPages checks each before use.
-    run("virNodeAllocPages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if pageCounts.is_null() { return Err(crate::core::error::Error::null_arg("pageCounts", "virNodeAllocPages")); } if pageSizes.is_null() { return Err(crate::core::error::Error::null_arg("pageSizes", "virNodeAllocPages")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeAllocPages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -2349,7 +2349,7 @@ pub unsafe extern "C" fn virNodeDeviceIsPersistent(dev: virNodeDevicePtr) -> c_i
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceListCaps(dev: virNodeDevicePtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceListCaps checks each before use.
-    run("virNodeDeviceListCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virNodeDeviceListCaps")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceListCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -2415,7 +2415,7 @@ pub unsafe extern "C" fn virNodeGetCPUStats(conn: virConnectPtr, cpuNum: c_int, 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCellsFreeMemory(conn: virConnectPtr, freeMems: *mut c_ulonglong, startCell: c_int, maxCells: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCellsFreeMemory checks each before use.
-    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if freeMems.is_null() { return Err(crate::core::error::Error::null_arg("freeMems", "virNodeGetCellsFreeMemory")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -2427,7 +2427,7 @@ pub unsafe extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglon
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreePages(conn: virConnectPtr, npages: c_uint, pages: *mut c_uint, startCell: c_int, cellCount: c_uint, counts: *mut c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetFreePages checks each before use.
-    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if counts.is_null() { return Err(crate::core::error::Error::null_arg("counts", "virNodeGetFreePages")); } if pages.is_null() { return Err(crate::core::error::Error::null_arg("pages", "virNodeGetFreePages")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -2463,7 +2463,7 @@ pub unsafe extern "C" fn virNodeGetSecurityModel(conn: virConnectPtr, secmodel: 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeListDevices(conn: virConnectPtr, cap: *const c_char, names: *mut *mut c_char, maxnames: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeListDevices checks each before use.
-    run("virNodeListDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virNodeListDevices")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeListDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -2703,7 +2703,7 @@ pub unsafe extern "C" fn virStoragePoolListAllVolumes(pool: virStoragePoolPtr, v
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolListVolumes(pool: virStoragePoolPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolListVolumes checks each before use.
-    run("virStoragePoolListVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if names.is_null() { return Err(crate::core::error::Error::null_arg("names", "virStoragePoolListVolumes")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolListVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
