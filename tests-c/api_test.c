@@ -121,6 +121,10 @@ static void test_domains(void)
     CHECK(virConnectListAllDomains(conn, &all, VIR_CONNECT_LIST_DOMAINS_INACTIVE) == 0);
     free(all);
     CHECK(virConnectNumOfDomains(conn) == 1);
+    /* a NULL array is refused only when its count is non-zero */
+    CHECK(virConnectListDomains(conn, NULL, 0) == 0);
+    CHECK(virConnectListDomains(conn, NULL, 1) == -1);
+    CHECK_ERROR(VIR_ERR_INVALID_ARG, "ids in virConnectListDomains must not be NULL");
 
     virDomainFree(dom);
  out:
