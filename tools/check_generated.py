@@ -9,6 +9,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIRS = ["include/libvirt", "gen", "src/generated", "src/capi/generated"]
+FILES = ["src/core/driver/api_table.rs"]
 
 
 def main():
@@ -21,6 +22,9 @@ def main():
                 mine = os.path.join(ROOT, d, name)
                 if not os.path.exists(mine) or not filecmp.cmp(mine, os.path.join(fresh, name), shallow=False):
                     stale.append(os.path.join(d, name))
+        for name in FILES:
+            if not filecmp.cmp(os.path.join(ROOT, name), os.path.join(tmp, name), shallow=False):
+                stale.append(name)
         if stale:
             print("generated files are stale; run `make generate`:", *stale, sep="\n  ")
             return 1

@@ -17,6 +17,9 @@ import re
 import sys
 from xml.sax.saxutils import escape, quoteattr
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_dispatch  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIBS = ["libvirt", "libvirt-qemu", "libvirt-lxc", "libvirt-admin"]
 PRIVATE_NODE = "LIBVIRT_PRIVATE_9.0.0"
@@ -595,20 +598,32 @@ def write_rust(specs, over, values, out):
     with open(os.path.join(out, "src", "capi", "generated", "types.rs"), "w") as f:
         f.write("\n".join(t) + "\n")
 
-    # the list of public functions, for the coverage report
+    # driver dispatch planned from the C signatures (tools/gen_dispatch.py)
     impls = implemented_functions()
+    sem = load_semantics()
+    functype_names = {ft["name"] for sp in specs.values() for ft in sp["functypes"]}
+    handles = {k: v for k, v in HANDLES.items() if not k.startswith("virAdm")}
+    plans = {}
+    for lib, spec in specs.items():
+        for f in spec["functions"]:
+            if f["name"] not in impls:
+                p = gen_dispatch.plan(f, sem.get(f["name"]) or {}, handles, functype_names)
+                if p:
+                    plans[f["name"]] = p
+    write_api_table(plans, out)
+
+    # the list of public functions, for the coverage report
     al = [f"// {NOTICE[3:-3]}", "/// (library, function, has a body in capi::api)",
           "pub const FUNCTIONS: &[(&str, &str, bool)] = &["]
     for lib, spec in specs.items():
         for f in spec["functions"]:
-            al.append(f"    ({json.dumps(lib)}, {json.dumps(f['name'])}, {'true' if f['name'] in impls else 'false'}),")
+            body = f["name"] in impls or f["name"] in plans
+            al.append(f"    ({json.dumps(lib)}, {json.dumps(f['name'])}, {'true' if body else 'false'}),")
     al.append("];")
     with open(os.path.join(out, "src", "generated", "api_list.rs"), "w") as fh:
         fh.write("\n".join(al) + "\n")
 
     # shims
-    sem = load_semantics()
-    functype_names = {ft["name"] for sp in specs.values() for ft in sp["functypes"]}
     for spec in specs.values():
         for e in spec["enums"]:
             if e["type"] == "virErrorDomain" and not e["name"].endswith("_LAST"):
@@ -637,7 +652,7 @@ def write_rust(specs, over, values, out):
             if h:
                 nh = facts.get("null_handle")
                 dom = domain_const(nh["domain"], None) if isinstance(nh, dict) else None
-                var = "_h" if not facts.get("readonly_denied") else "h"
+                var = "h"
                 if dom:
                     pro.append(f"let {var} = {h[1]}Handle::check_from({arg_name(h[0])}, crate::generated::consts::{dom})?;")
                 else:
@@ -652,13 +667,20 @@ def write_rust(specs, over, values, out):
                 if an in argtypes and an not in counted:
                     test = "is_none" if argtypes[an] in functype_names else "is_null"
                     pro.append(f"if {arg_name(an)}.{test}() {{ return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
+            for an, err in (facts.get("negative_int") or {}).items():
+                # only libvirt's own range checks, not errors raised later
+                if an in argtypes and isinstance(err, dict) and err["message"].startswith(f"{an} in {name} must"):
+                    op = "<=" if "greater than zero" in err["message"] else "<"
+                    pro.append(f"if {arg_name(an)} {op} 0 {{ return Err(crate::core::error::Error::arg_error(\"{an}\", \"{name}\", {json.dumps(err['message'])}.into())); }}")
             if impl:
                 tail = f"api::{impl}::{name}({call_args})"
+            elif name in plans:
+                tail = plans[name].code
             else:
                 tail = "Err(crate::core::error::Error::no_support())"
             body = "{ " + " ".join(pro + [tail]) + " }" if pro else tail
             runner = "run_raw" if name in over["no_error_reset"] else "run"
-            needs_unsafe = impl or handle_of(f)
+            needs_unsafe = impl or handle_of(f) or name in plans
             frm_dom = None
             for key in ("readonly_error", "bad_flags"):
                 v = facts.get(key)
@@ -676,6 +698,30 @@ def write_rust(specs, over, values, out):
     s.append("pub static virConnectAuthPtrDefault: crate::capi::auth::DefaultAuthPtr = crate::capi::auth::DEFAULT_AUTH_PTR;")
     with open(os.path.join(out, "src", "capi", "generated", "shims.rs"), "w") as f:
         f.write("\n".join(s) + "\n")
+
+
+def write_api_table(plans, out):
+    """The driver slots of the functions dispatched by signature."""
+    t = [f"// {NOTICE[3:-3]}", "//! Driver slots derived from the C signatures of the public functions",
+         "//! without a typed slot elsewhere (tools/gen_dispatch.py).", "",
+         "use crate::core::connect::Connect;", "use crate::core::error::Result;",
+         "use crate::core::objects::*;", "use crate::core::typed_params::TypedParam;",
+         "use crate::core::uuid::Uuid;", "", "driver_table! {",
+         "    /// One slot per public function, taking the C arguments as Rust values.",
+         "    pub struct ApiTable {"]
+    slots = {}
+    for name in sorted(plans):
+        slots.setdefault(plans[name].slot, []).append(name)
+    for slot in sorted(slots):
+        p = plans[slots[slot][0]]
+        if any(plans[n].args != p.args or plans[n].ret != p.ret for n in slots[slot]):
+            raise ValueError(f"functions sharing slot {slot} differ in signature")
+        apis = ", ".join(f'"{n}"' for n in slots[slot])
+        t.append(f"        {slot} [{apis}]: fn({', '.join(p.args)}) -> {p.ret};")
+    t += ["    }", "}"]
+    os.makedirs(os.path.join(out, "src", "core", "driver"), exist_ok=True)
+    with open(os.path.join(out, "src", "core", "driver", "api_table.rs"), "w") as f:
+        f.write("\n".join(t) + "\n")
 
 
 def write_forwarders(specs, out):

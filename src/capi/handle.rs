@@ -155,6 +155,7 @@ impl<T> Child<T> {
 /// A counted reference to the handle an object hangs from (snapshots,
 /// checkpoints and ports are made with one once their drivers exist).
 #[allow(dead_code)]
+#[derive(Clone, Copy)]
 pub enum Parent {
     None,
     Domain(*mut DomainHandle),

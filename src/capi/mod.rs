@@ -9,4 +9,5 @@ pub mod entry;
 pub mod errors;
 pub mod generated;
 pub mod handle;
+pub mod marshal;
 pub mod strings;

@@ -92,7 +92,7 @@ impl Connect {
 /// Fetches a driver entry point or fails with `VIR_ERR_NO_SUPPORT`.
 #[macro_export]
 macro_rules! driver_entry {
-    ($conn:expr, $slot:ident) => {
-        $conn.table().$slot.ok_or_else($crate::core::error::Error::no_support)?
+    ($conn:expr, $family:ident . $slot:ident) => {
+        $conn.table().$family.$slot.ok_or_else($crate::core::error::Error::no_support)?
     };
 }

@@ -62,7 +62,7 @@ pub(crate) unsafe fn virConnectRef(c: virConnectPtr) -> Result<c_int> {
 pub(crate) unsafe fn virConnectGetType(c: virConnectPtr) -> Result<*const c_char> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    let name = match h.conn().table().connect_get_type {
+    let name = match h.conn().table().host.connect_get_type {
         Some(f) => f(h.conn())?,
         None => h.conn().driver_name().to_string(),
     };
@@ -88,7 +88,7 @@ pub(crate) unsafe fn virConnectGetVersion(c: virConnectPtr, hvVer: *mut c_ulong)
     if hvVer.is_null() {
         return Err(strings::null_arg("hvVer", "virConnectGetVersion"));
     }
-    let v = driver_entry!(h.conn(), connect_get_version)(h.conn())?;
+    let v = driver_entry!(h.conn(), host.connect_get_version)(h.conn())?;
     // SAFETY: hvVer was checked non-NULL above.
     unsafe { *hvVer = v as c_ulong };
     Ok(0)
@@ -100,7 +100,7 @@ pub(crate) unsafe fn virConnectGetLibVersion(c: virConnectPtr, libVer: *mut c_ul
     if libVer.is_null() {
         return Err(strings::null_arg("libVer", "virConnectGetLibVersion"));
     }
-    let v = match h.conn().table().connect_get_lib_version {
+    let v = match h.conn().table().host.connect_get_lib_version {
         Some(f) => f(h.conn())?,
         None => crate::LIB_VERSION,
     };
@@ -112,7 +112,7 @@ pub(crate) unsafe fn virConnectGetLibVersion(c: virConnectPtr, libVer: *mut c_ul
 pub(crate) unsafe fn virConnectGetHostname(c: virConnectPtr) -> Result<*mut c_char> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    to_c_checked(&driver_entry!(h.conn(), connect_get_hostname)(h.conn())?)
+    to_c_checked(&driver_entry!(h.conn(), host.connect_get_hostname)(h.conn())?)
 }
 
 pub(crate) unsafe fn virConnectGetURI(c: virConnectPtr) -> Result<*mut c_char> {
@@ -124,13 +124,13 @@ pub(crate) unsafe fn virConnectGetURI(c: virConnectPtr) -> Result<*mut c_char> {
 pub(crate) unsafe fn virConnectGetSysinfo(c: virConnectPtr, flags: c_uint) -> Result<*mut c_char> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    to_c_checked(&driver_entry!(h.conn(), connect_get_sysinfo)(h.conn(), flags)?)
+    to_c_checked(&driver_entry!(h.conn(), host.connect_get_sysinfo)(h.conn(), flags)?)
 }
 
 pub(crate) unsafe fn virConnectGetCapabilities(c: virConnectPtr) -> Result<*mut c_char> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    to_c_checked(&driver_entry!(h.conn(), connect_get_capabilities)(h.conn())?)
+    to_c_checked(&driver_entry!(h.conn(), host.connect_get_capabilities)(h.conn())?)
 }
 
 pub(crate) unsafe fn virConnectGetMaxVcpus(c: virConnectPtr, type_: *const c_char) -> Result<c_int> {
@@ -138,7 +138,7 @@ pub(crate) unsafe fn virConnectGetMaxVcpus(c: virConnectPtr, type_: *const c_cha
     let h = unsafe { conn(c) }?;
     // SAFETY: type is NULL or a C string.
     let t = unsafe { opt_str(type_) };
-    driver_entry!(h.conn(), connect_get_max_vcpus)(h.conn(), t.as_deref())
+    driver_entry!(h.conn(), host.connect_get_max_vcpus)(h.conn(), t.as_deref())
 }
 
 fn flag(v: bool) -> c_int {
@@ -148,19 +148,19 @@ fn flag(v: bool) -> c_int {
 pub(crate) unsafe fn virConnectIsSecure(c: virConnectPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    Ok(flag(driver_entry!(h.conn(), connect_is_secure)(h.conn())?))
+    Ok(flag(driver_entry!(h.conn(), host.connect_is_secure)(h.conn())?))
 }
 
 pub(crate) unsafe fn virConnectIsEncrypted(c: virConnectPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    Ok(flag(driver_entry!(h.conn(), connect_is_encrypted)(h.conn())?))
+    Ok(flag(driver_entry!(h.conn(), host.connect_is_encrypted)(h.conn())?))
 }
 
 pub(crate) unsafe fn virConnectIsAlive(c: virConnectPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    Ok(flag(driver_entry!(h.conn(), connect_is_alive)(h.conn())?))
+    Ok(flag(driver_entry!(h.conn(), host.connect_is_alive)(h.conn())?))
 }
 
 pub(crate) unsafe fn virNodeGetInfo(c: virConnectPtr, info: virNodeInfoPtr) -> Result<c_int> {
@@ -169,7 +169,7 @@ pub(crate) unsafe fn virNodeGetInfo(c: virConnectPtr, info: virNodeInfoPtr) -> R
     if info.is_null() {
         return Err(strings::null_arg("info", "virNodeGetInfo"));
     }
-    let n: NodeInfo = driver_entry!(h.conn(), node_get_info)(h.conn())?;
+    let n: NodeInfo = driver_entry!(h.conn(), host.node_get_info)(h.conn())?;
     // SAFETY: info is a non-NULL out pointer to a virNodeInfo.
     let dst = unsafe { &mut *info };
     strings::copy_to_buf(&n.model, &mut dst.model);
@@ -186,5 +186,5 @@ pub(crate) unsafe fn virNodeGetInfo(c: virConnectPtr, info: virNodeInfoPtr) -> R
 pub(crate) unsafe fn virNodeGetFreeMemory(c: virConnectPtr) -> Result<std::os::raw::c_ulonglong> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    driver_entry!(h.conn(), node_get_free_memory)(h.conn())
+    driver_entry!(h.conn(), host.node_get_free_memory)(h.conn())
 }

@@ -25,7 +25,7 @@ pub(crate) unsafe fn virDomainLookupByID(c: virConnectPtr, id: c_int) -> Result<
     if id < 0 {
         return Err(Error::negative_arg("id", "virDomainLookupByID"));
     }
-    Ok(wrap(driver_entry!(h.conn(), domain_lookup_by_id)(h.conn(), id)?, c))
+    Ok(wrap(driver_entry!(h.conn(), domain.domain_lookup_by_id)(h.conn(), id)?, c))
 }
 
 pub(crate) unsafe fn virDomainLookupByName(c: virConnectPtr, name: *const c_char) -> Result<virDomainPtr> {
@@ -33,7 +33,7 @@ pub(crate) unsafe fn virDomainLookupByName(c: virConnectPtr, name: *const c_char
     let h = unsafe { conn(c) }?;
     // SAFETY: name is NULL or a C string.
     let name = unsafe { req_str(name, "name", "virDomainLookupByName") }?;
-    Ok(wrap(driver_entry!(h.conn(), domain_lookup_by_name)(h.conn(), &name)?, c))
+    Ok(wrap(driver_entry!(h.conn(), domain.domain_lookup_by_name)(h.conn(), &name)?, c))
 }
 
 pub(crate) unsafe fn virDomainLookupByUUID(c: virConnectPtr, u: *const c_uchar) -> Result<virDomainPtr> {
@@ -45,7 +45,7 @@ pub(crate) unsafe fn virDomainLookupByUUID(c: virConnectPtr, u: *const c_uchar) 
     let mut raw = [0u8; 16];
     // SAFETY: the caller passes VIR_UUID_BUFLEN bytes.
     unsafe { std::ptr::copy_nonoverlapping(u, raw.as_mut_ptr(), 16) };
-    Ok(wrap(driver_entry!(h.conn(), domain_lookup_by_uuid)(h.conn(), &raw)?, c))
+    Ok(wrap(driver_entry!(h.conn(), domain.domain_lookup_by_uuid)(h.conn(), &raw)?, c))
 }
 
 pub(crate) unsafe fn virDomainLookupByUUIDString(c: virConnectPtr, s: *const c_char) -> Result<virDomainPtr> {
@@ -55,19 +55,19 @@ pub(crate) unsafe fn virDomainLookupByUUIDString(c: virConnectPtr, s: *const c_c
     let text = unsafe { req_str(s, "uuidstr", "virDomainLookupByUUIDString") }?;
     let raw = uuid::parse(&text)
         .ok_or_else(|| Error::arg_error("uuidstr", "virDomainLookupByUUIDString", "Invalid UUID".into()))?;
-    Ok(wrap(driver_entry!(h.conn(), domain_lookup_by_uuid)(h.conn(), &raw)?, c))
+    Ok(wrap(driver_entry!(h.conn(), domain.domain_lookup_by_uuid)(h.conn(), &raw)?, c))
 }
 
 pub(crate) unsafe fn virConnectNumOfDomains(c: virConnectPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    driver_entry!(h.conn(), connect_num_of_domains)(h.conn())
+    driver_entry!(h.conn(), domain.connect_num_of_domains)(h.conn())
 }
 
 pub(crate) unsafe fn virConnectNumOfDefinedDomains(c: virConnectPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    driver_entry!(h.conn(), connect_num_of_defined_domains)(h.conn())
+    driver_entry!(h.conn(), domain.connect_num_of_defined_domains)(h.conn())
 }
 
 pub(crate) unsafe fn virConnectListDomains(c: virConnectPtr, ids: *mut c_int, maxids: c_int) -> Result<c_int> {
@@ -79,7 +79,7 @@ pub(crate) unsafe fn virConnectListDomains(c: virConnectPtr, ids: *mut c_int, ma
     if maxids < 0 {
         return Err(Error::negative_arg("maxids", "virConnectListDomains"));
     }
-    let list = driver_entry!(h.conn(), connect_list_domains)(h.conn(), maxids)?;
+    let list = driver_entry!(h.conn(), domain.connect_list_domains)(h.conn(), maxids)?;
     let n = list.len().min(maxids as usize);
     for (i, id) in list.iter().take(n).enumerate() {
         // SAFETY: the caller's array holds maxids entries and i < maxids.
@@ -101,7 +101,7 @@ pub(crate) unsafe fn virConnectListDefinedDomains(
     if maxnames < 0 {
         return Err(Error::negative_arg("maxnames", "virConnectListDefinedDomains"));
     }
-    let list = driver_entry!(h.conn(), connect_list_defined_domains)(h.conn(), maxnames)?;
+    let list = driver_entry!(h.conn(), domain.connect_list_defined_domains)(h.conn(), maxnames)?;
     let n = list.len().min(maxnames as usize);
     for (i, name) in list.iter().take(n).enumerate() {
         // SAFETY: the caller's array holds maxnames entries and i < maxnames.
@@ -117,7 +117,7 @@ pub(crate) unsafe fn virConnectListAllDomains(
 ) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { conn(c) }?;
-    let list = driver_entry!(h.conn(), connect_list_all_domains)(h.conn(), flags)?;
+    let list = driver_entry!(h.conn(), domain.connect_list_all_domains)(h.conn(), flags)?;
     let n = list.len();
     if !domains.is_null() {
         let arr = strings::alloc_array::<virDomainPtr>(n + 1);
@@ -143,9 +143,9 @@ unsafe fn define_like(
     // SAFETY: xml is NULL or a C string.
     let xml = unsafe { req_str(xml, "xmlDesc", api) }?;
     let d = if create {
-        driver_entry!(h.conn(), domain_create_xml)(h.conn(), &xml, flags)?
+        driver_entry!(h.conn(), domain.domain_create_xml)(h.conn(), &xml, flags)?
     } else {
-        driver_entry!(h.conn(), domain_define_xml)(h.conn(), &xml, flags)?
+        driver_entry!(h.conn(), domain.domain_define_xml)(h.conn(), &xml, flags)?
     };
     Ok(wrap(d, c))
 }
@@ -187,22 +187,22 @@ macro_rules! domain_op {
     };
 }
 
-domain_op!(virDomainUndefine(), |h| driver_entry!(h.obj().conn, domain_undefine)(h.obj(), 0));
-domain_op!(virDomainUndefineFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_undefine)(h.obj(), flags));
-domain_op!(virDomainCreate(), |h| driver_entry!(h.obj().conn, domain_create)(h.obj(), 0));
-domain_op!(virDomainCreateWithFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_create)(h.obj(), flags));
-domain_op!(virDomainDestroy(), |h| driver_entry!(h.obj().conn, domain_destroy)(h.obj(), 0));
-domain_op!(virDomainDestroyFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_destroy)(h.obj(), flags));
-domain_op!(virDomainSuspend(), |h| driver_entry!(h.obj().conn, domain_suspend)(h.obj()));
-domain_op!(virDomainResume(), |h| driver_entry!(h.obj().conn, domain_resume)(h.obj()));
-domain_op!(virDomainShutdown(), |h| driver_entry!(h.obj().conn, domain_shutdown)(h.obj(), 0));
-domain_op!(virDomainShutdownFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_shutdown)(h.obj(), flags));
-domain_op!(virDomainReboot(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_reboot)(h.obj(), flags));
-domain_op!(virDomainReset(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_reset)(h.obj(), flags));
-domain_op!(virDomainSetMaxMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain_set_max_memory)(h.obj(), memory as u64));
-domain_op!(virDomainSetMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain_set_memory)(h.obj(), memory as u64, 0));
-domain_op!(virDomainSetMemoryFlags(memory: c_ulong, flags: c_uint), |h| driver_entry!(h.obj().conn, domain_set_memory)(h.obj(), memory as u64, flags));
-domain_op!(virDomainSetAutostart(autostart: c_int), |h| driver_entry!(h.obj().conn, domain_set_autostart)(h.obj(), autostart != 0));
+domain_op!(virDomainUndefine(), |h| driver_entry!(h.obj().conn, domain.domain_undefine)(h.obj(), 0));
+domain_op!(virDomainUndefineFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_undefine)(h.obj(), flags));
+domain_op!(virDomainCreate(), |h| driver_entry!(h.obj().conn, domain.domain_create)(h.obj(), 0));
+domain_op!(virDomainCreateWithFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_create)(h.obj(), flags));
+domain_op!(virDomainDestroy(), |h| driver_entry!(h.obj().conn, domain.domain_destroy)(h.obj(), 0));
+domain_op!(virDomainDestroyFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_destroy)(h.obj(), flags));
+domain_op!(virDomainSuspend(), |h| driver_entry!(h.obj().conn, domain.domain_suspend)(h.obj()));
+domain_op!(virDomainResume(), |h| driver_entry!(h.obj().conn, domain.domain_resume)(h.obj()));
+domain_op!(virDomainShutdown(), |h| driver_entry!(h.obj().conn, domain.domain_shutdown)(h.obj(), 0));
+domain_op!(virDomainShutdownFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_shutdown)(h.obj(), flags));
+domain_op!(virDomainReboot(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_reboot)(h.obj(), flags));
+domain_op!(virDomainReset(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_reset)(h.obj(), flags));
+domain_op!(virDomainSetMaxMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain.domain_set_max_memory)(h.obj(), memory as u64));
+domain_op!(virDomainSetMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain.domain_set_memory)(h.obj(), memory as u64, 0));
+domain_op!(virDomainSetMemoryFlags(memory: c_ulong, flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_set_memory)(h.obj(), memory as u64, flags));
+domain_op!(virDomainSetAutostart(autostart: c_int), |h| driver_entry!(h.obj().conn, domain.domain_set_autostart)(h.obj(), autostart != 0));
 
 pub(crate) unsafe fn virDomainGetInfo(p: virDomainPtr, info: virDomainInfoPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
@@ -210,7 +210,7 @@ pub(crate) unsafe fn virDomainGetInfo(p: virDomainPtr, info: virDomainInfoPtr) -
     if info.is_null() {
         return Err(null_arg("info", "virDomainGetInfo"));
     }
-    let i = driver_entry!(h.obj().conn, domain_get_info)(h.obj())?;
+    let i = driver_entry!(h.obj().conn, domain.domain_get_info)(h.obj())?;
     // SAFETY: info is a non-NULL out pointer to a virDomainInfo.
     unsafe {
         *info = virDomainInfo {
@@ -235,7 +235,7 @@ pub(crate) unsafe fn virDomainGetState(
     if state.is_null() {
         return Err(null_arg("state", "virDomainGetState"));
     }
-    let (s, r) = driver_entry!(h.obj().conn, domain_get_state)(h.obj(), flags)?;
+    let (s, r) = driver_entry!(h.obj().conn, domain.domain_get_state)(h.obj(), flags)?;
     // SAFETY: state is non-NULL; reason is optional.
     unsafe {
         *state = s;
@@ -261,16 +261,16 @@ domain_string!(virDomainGetXMLDesc(flags: c_uint), |h| {
     if flags & VIR_DOMAIN_XML_SECURE as c_uint != 0 && h.obj().conn.is_readonly() {
         Err(Error::with_detail(VIR_FROM_DOMAIN, VIR_ERR_OPERATION_DENIED, "virDomainGetXMLDesc with secure flag"))
     } else {
-        driver_entry!(h.obj().conn, domain_get_xml_desc)(h.obj(), flags)
+        driver_entry!(h.obj().conn, domain.domain_get_xml_desc)(h.obj(), flags)
     }
 });
-domain_string!(virDomainGetOSType(), |h| driver_entry!(h.obj().conn, domain_get_os_type)(h.obj()));
-domain_string!(virDomainGetHostname(flags: c_uint), |h| driver_entry!(h.obj().conn, domain_get_hostname)(h.obj(), flags));
+domain_string!(virDomainGetOSType(), |h| driver_entry!(h.obj().conn, domain.domain_get_os_type)(h.obj()));
+domain_string!(virDomainGetHostname(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_get_hostname)(h.obj(), flags));
 
 pub(crate) unsafe fn virDomainGetMaxMemory(p: virDomainPtr) -> Result<c_ulong> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { dom(p) }?;
-    Ok(driver_entry!(h.obj().conn, domain_get_max_memory)(h.obj())? as c_ulong)
+    Ok(driver_entry!(h.obj().conn, domain.domain_get_max_memory)(h.obj())? as c_ulong)
 }
 
 pub(crate) unsafe fn virDomainGetAutostart(p: virDomainPtr, autostart: *mut c_int) -> Result<c_int> {
@@ -279,7 +279,7 @@ pub(crate) unsafe fn virDomainGetAutostart(p: virDomainPtr, autostart: *mut c_in
     if autostart.is_null() {
         return Err(null_arg("autostart", "virDomainGetAutostart"));
     }
-    let v = driver_entry!(h.obj().conn, domain_get_autostart)(h.obj())?;
+    let v = driver_entry!(h.obj().conn, domain.domain_get_autostart)(h.obj())?;
     // SAFETY: non-NULL out pointer.
     unsafe { *autostart = v as c_int };
     Ok(0)
@@ -291,7 +291,7 @@ macro_rules! domain_bool {
         pub(crate) unsafe fn $fn(p: virDomainPtr) -> Result<c_int> {
             // SAFETY: forwarded caller contract.
             let h = unsafe { dom(p) }?;
-            Ok(driver_entry!(h.obj().conn, $slot)(h.obj())? as c_int)
+            Ok(driver_entry!(h.obj().conn, domain.$slot)(h.obj())? as c_int)
         }
     };
 }
@@ -303,12 +303,12 @@ domain_bool!(virDomainIsUpdated, domain_is_updated);
 pub(crate) unsafe fn virDomainGetVcpusFlags(p: virDomainPtr, flags: c_uint) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { dom(p) }?;
-    driver_entry!(h.obj().conn, domain_get_vcpus_flags)(h.obj(), flags)
+    driver_entry!(h.obj().conn, domain.domain_get_vcpus_flags)(h.obj(), flags)
 }
 
 pub(crate) unsafe fn virDomainGetMaxVcpus(p: virDomainPtr) -> Result<c_int> {
     // SAFETY: forwarded caller contract.
     let h = unsafe { dom(p) }?;
     let flags = (VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM) as c_uint;
-    driver_entry!(h.obj().conn, domain_get_vcpus_flags)(h.obj(), flags)
+    driver_entry!(h.obj().conn, domain.domain_get_vcpus_flags)(h.obj(), flags)
 }

@@ -9,379 +9,379 @@ use crate::capi::api;
 #[no_mangle]
 pub unsafe extern "C" fn virConnCopyLastError(conn: virConnectPtr, to: virErrorPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnCopyLastError checks each before use.
-    run_raw("virConnCopyLastError", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check(conn)?; api::errors::virConnCopyLastError(conn, to) } })
+    run_raw("virConnCopyLastError", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check(conn)?; api::errors::virConnCopyLastError(conn, to) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnGetLastError(conn: virConnectPtr) -> virErrorPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virConnGetLastError checks each before use.
-    run_raw("virConnGetLastError", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check(conn)?; api::errors::virConnGetLastError(conn) } })
+    run_raw("virConnGetLastError", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check(conn)?; api::errors::virConnGetLastError(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnResetLastError(conn: virConnectPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virConnResetLastError checks each before use.
-    run_raw("virConnResetLastError", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let _h = ConnectHandle::check(conn)?; api::errors::virConnResetLastError(conn) } })
+    run_raw("virConnResetLastError", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let h = ConnectHandle::check(conn)?; api::errors::virConnResetLastError(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnSetErrorFunc(conn: virConnectPtr, userData: *mut c_void, handler: virErrorFunc) {
     // SAFETY: the caller passes pointers as the C API documents them; virConnSetErrorFunc checks each before use.
-    run_raw("virConnSetErrorFunc", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let _h = ConnectHandle::check(conn)?; api::errors::virConnSetErrorFunc(conn, userData, handler) } })
+    run_raw("virConnSetErrorFunc", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let h = ConnectHandle::check(conn)?; api::errors::virConnSetErrorFunc(conn, userData, handler) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectBaselineCPU(conn: virConnectPtr, xmlCPUs: *mut *const c_char, ncpus: c_uint, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectBaselineCPU checks each before use.
-    run("virConnectBaselineCPU", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if xmlCPUs.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPUs", "virConnectBaselineCPU")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectBaselineCPU", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if xmlCPUs.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPUs", "virConnectBaselineCPU")); } let xmlCPUs_l = crate::capi::marshal::strings(xmlCPUs, ncpus as i64, "xmlCPUs", "virConnectBaselineCPU")?; let v = crate::driver_entry!(h.conn(), api.connect_baseline_cpu)(h.conn(), &xmlCPUs_l, flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectBaselineHypervisorCPU(conn: virConnectPtr, emulator: *const c_char, arch: *const c_char, machine: *const c_char, virttype: *const c_char, xmlCPUs: *mut *const c_char, ncpus: c_uint, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectBaselineHypervisorCPU checks each before use.
-    run("virConnectBaselineHypervisorCPU", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlCPUs.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPUs", "virConnectBaselineHypervisorCPU")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectBaselineHypervisorCPU", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlCPUs.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPUs", "virConnectBaselineHypervisorCPU")); } let emulator_s = crate::capi::marshal::text(emulator); let arch_s = crate::capi::marshal::text(arch); let machine_s = crate::capi::marshal::text(machine); let virttype_s = crate::capi::marshal::text(virttype); let xmlCPUs_l = crate::capi::marshal::strings(xmlCPUs, ncpus as i64, "xmlCPUs", "virConnectBaselineHypervisorCPU")?; let v = crate::driver_entry!(h.conn(), api.connect_baseline_hypervisor_cpu)(h.conn(), emulator_s.as_deref(), arch_s.as_deref(), machine_s.as_deref(), virttype_s.as_deref(), &xmlCPUs_l, flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectClose(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectClose checks each before use.
-    run("virConnectClose", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; api::connect::virConnectClose(conn) } })
+    run("virConnectClose", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; api::connect::virConnectClose(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectCompareCPU(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectCompareCPU checks each before use.
-    run("virConnectCompareCPU", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virConnectCompareCPU")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectCompareCPU", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virConnectCompareCPU")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.connect_compare_cpu)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectCompareHypervisorCPU(conn: virConnectPtr, emulator: *const c_char, arch: *const c_char, machine: *const c_char, virttype: *const c_char, xmlCPU: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectCompareHypervisorCPU checks each before use.
-    run("virConnectCompareHypervisorCPU", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlCPU.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPU", "virConnectCompareHypervisorCPU")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectCompareHypervisorCPU", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlCPU.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPU", "virConnectCompareHypervisorCPU")); } let emulator_s = crate::capi::marshal::text(emulator); let arch_s = crate::capi::marshal::text(arch); let machine_s = crate::capi::marshal::text(machine); let virttype_s = crate::capi::marshal::text(virttype); let xmlCPU_s = crate::capi::marshal::text(xmlCPU); let v = crate::driver_entry!(h.conn(), api.connect_compare_hypervisor_cpu)(h.conn(), emulator_s.as_deref(), arch_s.as_deref(), machine_s.as_deref(), virttype_s.as_deref(), xmlCPU_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventDeregister(conn: virConnectPtr, cb: virConnectDomainEventCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventDeregister checks each before use.
-    run("virConnectDomainEventDeregister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventDeregister")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventDeregister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventDeregister")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventDeregisterAny checks each before use.
-    run("virConnectDomainEventDeregisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventDeregisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectDomainEventDeregisterAny", "callbackID in virConnectDomainEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventRegister(conn: virConnectPtr, cb: virConnectDomainEventCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventRegister checks each before use.
-    run("virConnectDomainEventRegister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegister")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventRegister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegister")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventRegisterAny(conn: virConnectPtr, dom: virDomainPtr, eventID: c_int, cb: virConnectDomainEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventRegisterAny checks each before use.
-    run("virConnectDomainEventRegisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegisterAny")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventRegisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectDomainEventRegisterAny", "eventID in virConnectDomainEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainXMLFromNative(conn: virConnectPtr, nativeFormat: *const c_char, nativeConfig: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainXMLFromNative checks each before use.
-    run("virConnectDomainXMLFromNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if nativeConfig.is_null() { return Err(crate::core::error::Error::null_arg("nativeConfig", "virConnectDomainXMLFromNative")); } if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLFromNative")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainXMLFromNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if nativeConfig.is_null() { return Err(crate::core::error::Error::null_arg("nativeConfig", "virConnectDomainXMLFromNative")); } if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLFromNative")); } let nativeFormat_s = crate::capi::marshal::text(nativeFormat); let nativeConfig_s = crate::capi::marshal::text(nativeConfig); let v = crate::driver_entry!(h.conn(), api.connect_domain_xml_from_native)(h.conn(), nativeFormat_s.as_deref().unwrap_or_default(), nativeConfig_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainXMLToNative(conn: virConnectPtr, nativeFormat: *const c_char, domainXml: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainXMLToNative checks each before use.
-    run("virConnectDomainXMLToNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if domainXml.is_null() { return Err(crate::core::error::Error::null_arg("domainXml", "virConnectDomainXMLToNative")); } if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLToNative")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainXMLToNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if domainXml.is_null() { return Err(crate::core::error::Error::null_arg("domainXml", "virConnectDomainXMLToNative")); } if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLToNative")); } let nativeFormat_s = crate::capi::marshal::text(nativeFormat); let domainXml_s = crate::capi::marshal::text(domainXml); let v = crate::driver_entry!(h.conn(), api.connect_domain_xml_to_native)(h.conn(), nativeFormat_s.as_deref().unwrap_or_default(), domainXml_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectFindStoragePoolSources(conn: virConnectPtr, type_: *const c_char, srcSpec: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectFindStoragePoolSources checks each before use.
-    run("virConnectFindStoragePoolSources", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virConnectFindStoragePoolSources")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectFindStoragePoolSources", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virConnectFindStoragePoolSources")); } let type__s = crate::capi::marshal::text(type_); let srcSpec_s = crate::capi::marshal::text(srcSpec); let v = crate::driver_entry!(h.conn(), api.connect_find_storage_pool_sources)(h.conn(), type__s.as_deref().unwrap_or_default(), srcSpec_s.as_deref(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetAllDomainStats(conn: virConnectPtr, stats: c_uint, retStats: *mut *mut virDomainStatsRecordPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetAllDomainStats checks each before use.
-    run("virConnectGetAllDomainStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if retStats.is_null() { return Err(crate::core::error::Error::null_arg("retStats", "virConnectGetAllDomainStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectGetAllDomainStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if retStats.is_null() { return Err(crate::core::error::Error::null_arg("retStats", "virConnectGetAllDomainStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetCPUModelNames(conn: virConnectPtr, arch: *const c_char, models: *mut *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetCPUModelNames checks each before use.
-    run("virConnectGetCPUModelNames", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if arch.is_null() { return Err(crate::core::error::Error::null_arg("arch", "virConnectGetCPUModelNames")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectGetCPUModelNames", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if arch.is_null() { return Err(crate::core::error::Error::null_arg("arch", "virConnectGetCPUModelNames")); } let arch_s = crate::capi::marshal::text(arch); let v = crate::driver_entry!(h.conn(), api.connect_get_cpu_model_names)(h.conn(), arch_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_list_out(v, models)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetCapabilities(conn: virConnectPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetCapabilities checks each before use.
-    run("virConnectGetCapabilities", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetCapabilities(conn) } })
+    run("virConnectGetCapabilities", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetCapabilities(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetDomainCapabilities(conn: virConnectPtr, emulatorbin: *const c_char, arch: *const c_char, machine: *const c_char, virttype: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetDomainCapabilities checks each before use.
-    run("virConnectGetDomainCapabilities", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectGetDomainCapabilities", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; let emulatorbin_s = crate::capi::marshal::text(emulatorbin); let arch_s = crate::capi::marshal::text(arch); let machine_s = crate::capi::marshal::text(machine); let virttype_s = crate::capi::marshal::text(virttype); let v = crate::driver_entry!(h.conn(), api.connect_get_domain_capabilities)(h.conn(), emulatorbin_s.as_deref(), arch_s.as_deref(), machine_s.as_deref(), virttype_s.as_deref(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetHostname(conn: virConnectPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetHostname checks each before use.
-    run("virConnectGetHostname", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetHostname(conn) } })
+    run("virConnectGetHostname", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetHostname(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetLibVersion(conn: virConnectPtr, libVer: *mut c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetLibVersion checks each before use.
-    run("virConnectGetLibVersion", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if libVer.is_null() { return Err(crate::core::error::Error::null_arg("libVer", "virConnectGetLibVersion")); } api::connect::virConnectGetLibVersion(conn, libVer) } })
+    run("virConnectGetLibVersion", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if libVer.is_null() { return Err(crate::core::error::Error::null_arg("libVer", "virConnectGetLibVersion")); } api::connect::virConnectGetLibVersion(conn, libVer) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetMaxVcpus(conn: virConnectPtr, type_: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetMaxVcpus checks each before use.
-    run("virConnectGetMaxVcpus", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetMaxVcpus(conn, type_) } })
+    run("virConnectGetMaxVcpus", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetMaxVcpus(conn, type_) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetStoragePoolCapabilities(conn: virConnectPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetStoragePoolCapabilities checks each before use.
-    run("virConnectGetStoragePoolCapabilities", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectGetStoragePoolCapabilities", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.conn(), api.connect_get_storage_pool_capabilities)(h.conn(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetSysinfo(conn: virConnectPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetSysinfo checks each before use.
-    run("virConnectGetSysinfo", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetSysinfo(conn, flags) } })
+    run("virConnectGetSysinfo", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetSysinfo(conn, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetType(conn: virConnectPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetType checks each before use.
-    run("virConnectGetType", crate::generated::consts::VIR_FROM_NONE, std::ptr::null(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetType(conn) } })
+    run("virConnectGetType", crate::generated::consts::VIR_FROM_NONE, std::ptr::null(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetType(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetURI(conn: virConnectPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetURI checks each before use.
-    run("virConnectGetURI", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetURI(conn) } })
+    run("virConnectGetURI", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectGetURI(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetVersion(conn: virConnectPtr, hvVer: *mut c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetVersion checks each before use.
-    run("virConnectGetVersion", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if hvVer.is_null() { return Err(crate::core::error::Error::null_arg("hvVer", "virConnectGetVersion")); } api::connect::virConnectGetVersion(conn, hvVer) } })
+    run("virConnectGetVersion", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if hvVer.is_null() { return Err(crate::core::error::Error::null_arg("hvVer", "virConnectGetVersion")); } api::connect::virConnectGetVersion(conn, hvVer) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectIsAlive(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectIsAlive checks each before use.
-    run("virConnectIsAlive", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectIsAlive(conn) } })
+    run("virConnectIsAlive", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectIsAlive(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectIsEncrypted(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectIsEncrypted checks each before use.
-    run("virConnectIsEncrypted", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectIsEncrypted(conn) } })
+    run("virConnectIsEncrypted", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectIsEncrypted(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectIsSecure(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectIsSecure checks each before use.
-    run("virConnectIsSecure", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectIsSecure(conn) } })
+    run("virConnectIsSecure", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectIsSecure(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllDomains(conn: virConnectPtr, domains: *mut *mut virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllDomains checks each before use.
-    run("virConnectListAllDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectListAllDomains(conn, domains, flags) } })
+    run("virConnectListAllDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectListAllDomains(conn, domains, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllInterfaces(conn: virConnectPtr, ifaces: *mut *mut virInterfacePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllInterfaces checks each before use.
-    run("virConnectListAllInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListAllInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; let v = crate::driver_entry!(h.conn(), api.connect_list_all_interfaces)(h.conn(), flags)?; Ok(crate::capi::marshal::objects_out(v, ifaces, |o| InterfaceHandle::new_raw(o, conn))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllNWFilterBindings(conn: virConnectPtr, bindings: *mut *mut virNWFilterBindingPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllNWFilterBindings checks each before use.
-    run("virConnectListAllNWFilterBindings", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListAllNWFilterBindings", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; let v = crate::driver_entry!(h.conn(), api.connect_list_all_nw_filter_bindings)(h.conn(), flags)?; Ok(crate::capi::marshal::objects_out(v, bindings, |o| NWFilterBindingHandle::new_raw(o, conn))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllNWFilters(conn: virConnectPtr, filters: *mut *mut virNWFilterPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllNWFilters checks each before use.
-    run("virConnectListAllNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListAllNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; let v = crate::driver_entry!(h.conn(), api.connect_list_all_nw_filters)(h.conn(), flags)?; Ok(crate::capi::marshal::objects_out(v, filters, |o| NWFilterHandle::new_raw(o, conn))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllNetworks(conn: virConnectPtr, nets: *mut *mut virNetworkPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllNetworks checks each before use.
-    run("virConnectListAllNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListAllNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.conn(), api.connect_list_all_networks)(h.conn(), flags)?; Ok(crate::capi::marshal::objects_out(v, nets, |o| NetworkHandle::new_raw(o, conn))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllNodeDevices(conn: virConnectPtr, devices: *mut *mut virNodeDevicePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllNodeDevices checks each before use.
-    run("virConnectListAllNodeDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListAllNodeDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; let v = crate::driver_entry!(h.conn(), api.connect_list_all_node_devices)(h.conn(), flags)?; Ok(crate::capi::marshal::objects_out(v, devices, |o| NodeDeviceHandle::new_raw(o, conn))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllSecrets(conn: virConnectPtr, secrets: *mut *mut virSecretPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllSecrets checks each before use.
-    run("virConnectListAllSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListAllSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; let v = crate::driver_entry!(h.conn(), api.connect_list_all_secrets)(h.conn(), flags)?; Ok(crate::capi::marshal::objects_out(v, secrets, |o| SecretHandle::new_raw(o, conn))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListAllStoragePools(conn: virConnectPtr, pools: *mut *mut virStoragePoolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListAllStoragePools checks each before use.
-    run("virConnectListAllStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListAllStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.conn(), api.connect_list_all_storage_pools)(h.conn(), flags)?; Ok(crate::capi::marshal::objects_out(v, pools, |o| StoragePoolHandle::new_raw(o, conn))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedDomains(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedDomains checks each before use.
-    run("virConnectListDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectListDefinedDomains(conn, names, maxnames) } })
+    run("virConnectListDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedDomains", "maxnames in virConnectListDefinedDomains must be zero or greater".into())); } api::domain::virConnectListDefinedDomains(conn, names, maxnames) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedInterfaces(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedInterfaces checks each before use.
-    run("virConnectListDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedInterfaces", "maxnames in virConnectListDefinedInterfaces must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_interfaces)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedInterfaces")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedNetworks(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedNetworks checks each before use.
-    run("virConnectListDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedNetworks", "maxnames in virConnectListDefinedNetworks must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_networks)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedNetworks")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedStoragePools(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedStoragePools checks each before use.
-    run("virConnectListDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedStoragePools", "maxnames in virConnectListDefinedStoragePools must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_storage_pools)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedStoragePools")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDomains(conn: virConnectPtr, ids: *mut c_int, maxids: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDomains checks each before use.
-    run("virConnectListDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectListDomains(conn, ids, maxids) } })
+    run("virConnectListDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxids < 0 { return Err(crate::core::error::Error::arg_error("maxids", "virConnectListDomains", "maxids in virConnectListDomains must be zero or greater".into())); } api::domain::virConnectListDomains(conn, ids, maxids) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListInterfaces(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListInterfaces checks each before use.
-    run("virConnectListInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListInterfaces", "maxnames in virConnectListInterfaces must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_interfaces)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListInterfaces")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListNWFilters(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListNWFilters checks each before use.
-    run("virConnectListNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListNWFilters", "maxnames in virConnectListNWFilters must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_nw_filters)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListNWFilters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListNetworks(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListNetworks checks each before use.
-    run("virConnectListNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListNetworks", "maxnames in virConnectListNetworks must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_networks)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListNetworks")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListSecrets(conn: virConnectPtr, uuids: *mut *mut c_char, maxuuids: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListSecrets checks each before use.
-    run("virConnectListSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if maxuuids < 0 { return Err(crate::core::error::Error::arg_error("maxuuids", "virConnectListSecrets", "maxuuids in virConnectListSecrets must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_secrets)(h.conn())?; Ok(crate::capi::marshal::names_out(v, uuids, maxuuids, "virConnectListSecrets")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListStoragePools(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListStoragePools checks each before use.
-    run("virConnectListStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectListStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListStoragePools", "maxnames in virConnectListStoragePools must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_storage_pools)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListStoragePools")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNetworkEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNetworkEventDeregisterAny checks each before use.
-    run("virConnectNetworkEventDeregisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNetworkEventDeregisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectNetworkEventDeregisterAny", "callbackID in virConnectNetworkEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNetworkEventRegisterAny(conn: virConnectPtr, net: virNetworkPtr, eventID: c_int, cb: virConnectNetworkEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNetworkEventRegisterAny checks each before use.
-    run("virConnectNetworkEventRegisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNetworkEventRegisterAny")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNetworkEventRegisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNetworkEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectNetworkEventRegisterAny", "eventID in virConnectNetworkEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNodeDeviceEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNodeDeviceEventDeregisterAny checks each before use.
-    run("virConnectNodeDeviceEventDeregisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNodeDeviceEventDeregisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectNodeDeviceEventDeregisterAny", "callbackID in virConnectNodeDeviceEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNodeDeviceEventRegisterAny(conn: virConnectPtr, dev: virNodeDevicePtr, eventID: c_int, cb: virConnectNodeDeviceEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNodeDeviceEventRegisterAny checks each before use.
-    run("virConnectNodeDeviceEventRegisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNodeDeviceEventRegisterAny")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNodeDeviceEventRegisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNodeDeviceEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectNodeDeviceEventRegisterAny", "eventID in virConnectNodeDeviceEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDefinedDomains(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfDefinedDomains checks each before use.
-    run("virConnectNumOfDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectNumOfDefinedDomains(conn) } })
+    run("virConnectNumOfDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectNumOfDefinedDomains(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDefinedInterfaces(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfDefinedInterfaces checks each before use.
-    run("virConnectNumOfDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_defined_interfaces)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDefinedNetworks(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfDefinedNetworks checks each before use.
-    run("virConnectNumOfDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_defined_networks)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDefinedStoragePools(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfDefinedStoragePools checks each before use.
-    run("virConnectNumOfDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_defined_storage_pools)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfDomains(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfDomains checks each before use.
-    run("virConnectNumOfDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectNumOfDomains(conn) } })
+    run("virConnectNumOfDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virConnectNumOfDomains(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfInterfaces(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfInterfaces checks each before use.
-    run("virConnectNumOfInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_interfaces)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfNWFilters(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfNWFilters checks each before use.
-    run("virConnectNumOfNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_nw_filters)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfNetworks(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfNetworks checks each before use.
-    run("virConnectNumOfNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_networks)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfSecrets(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfSecrets checks each before use.
-    run("virConnectNumOfSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_secrets)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNumOfStoragePools(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNumOfStoragePools checks each before use.
-    run("virConnectNumOfStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNumOfStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.conn(), api.connect_num_of_storage_pools)(h.conn())?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -405,55 +405,55 @@ pub unsafe extern "C" fn virConnectOpenReadOnly(name: *const c_char) -> virConne
 #[no_mangle]
 pub unsafe extern "C" fn virConnectRef(conn: virConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectRef checks each before use.
-    run("virConnectRef", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectRef(conn) } })
+    run("virConnectRef", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virConnectRef(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectRegisterCloseCallback(conn: virConnectPtr, cb: virConnectCloseFunc, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectRegisterCloseCallback checks each before use.
-    run("virConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectRegisterCloseCallback")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectRegisterCloseCallback")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSecretEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSecretEventDeregisterAny checks each before use.
-    run("virConnectSecretEventDeregisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectSecretEventDeregisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectSecretEventDeregisterAny", "callbackID in virConnectSecretEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSecretEventRegisterAny(conn: virConnectPtr, secret: virSecretPtr, eventID: c_int, cb: virConnectSecretEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSecretEventRegisterAny checks each before use.
-    run("virConnectSecretEventRegisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectSecretEventRegisterAny")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectSecretEventRegisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectSecretEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectSecretEventRegisterAny", "eventID in virConnectSecretEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSetIdentity(conn: virConnectPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSetIdentity checks each before use.
-    run("virConnectSetIdentity", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectSetIdentity", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check(conn)?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.conn(), api.connect_set_identity)(h.conn(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int, count: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSetKeepAlive checks each before use.
-    run("virConnectSetKeepAlive", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectSetKeepAlive", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; let v = crate::driver_entry!(h.conn(), api.connect_set_keep_alive)(h.conn(), interval, count)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectStoragePoolEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectStoragePoolEventDeregisterAny checks each before use.
-    run("virConnectStoragePoolEventDeregisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectStoragePoolEventDeregisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectStoragePoolEventDeregisterAny", "callbackID in virConnectStoragePoolEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectStoragePoolEventRegisterAny(conn: virConnectPtr, pool: virStoragePoolPtr, eventID: c_int, cb: virConnectStoragePoolEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectStoragePoolEventRegisterAny checks each before use.
-    run("virConnectStoragePoolEventRegisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectStoragePoolEventRegisterAny")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectStoragePoolEventRegisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectStoragePoolEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectStoragePoolEventRegisterAny", "eventID in virConnectStoragePoolEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectUnregisterCloseCallback(conn: virConnectPtr, cb: virConnectCloseFunc) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectUnregisterCloseCallback checks each before use.
-    run("virConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectUnregisterCloseCallback")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectUnregisterCloseCallback")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -471,85 +471,85 @@ pub unsafe extern "C" fn virDefaultErrorFunc(err: virErrorPtr) {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAbortJob(domain: virDomainPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAbortJob checks each before use.
-    run("virDomainAbortJob", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAbortJob", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_abort_job)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAbortJobFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAbortJobFlags checks each before use.
-    run("virDomainAbortJobFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAbortJobFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_abort_job_flags)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAddIOThread(domain: virDomainPtr, iothread_id: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAddIOThread checks each before use.
-    run("virDomainAddIOThread", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAddIOThread", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_add_io_thread)(h.obj(), iothread_id, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAgentSetResponseTimeout(domain: virDomainPtr, timeout: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAgentSetResponseTimeout checks each before use.
-    run("virDomainAgentSetResponseTimeout", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAgentSetResponseTimeout", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_agent_set_response_timeout)(h.obj(), timeout, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAttachDevice(domain: virDomainPtr, xml: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAttachDevice checks each before use.
-    run("virDomainAttachDevice", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainAttachDevice")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAttachDevice", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainAttachDevice")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.driver_conn()?, api.domain_attach_device)(h.obj(), xml_s.as_deref().unwrap_or_default())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAttachDeviceFlags(domain: virDomainPtr, xml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAttachDeviceFlags checks each before use.
-    run("virDomainAttachDeviceFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainAttachDeviceFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAttachDeviceFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainAttachDeviceFlags")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.driver_conn()?, api.domain_attach_device_flags)(h.obj(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAuthorizedSSHKeysGet(domain: virDomainPtr, user: *const c_char, keys: *mut *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAuthorizedSSHKeysGet checks each before use.
-    run("virDomainAuthorizedSSHKeysGet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if keys.is_null() { return Err(crate::core::error::Error::null_arg("keys", "virDomainAuthorizedSSHKeysGet")); } if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysGet")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAuthorizedSSHKeysGet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if keys.is_null() { return Err(crate::core::error::Error::null_arg("keys", "virDomainAuthorizedSSHKeysGet")); } if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysGet")); } let user_s = crate::capi::marshal::text(user); let v = crate::driver_entry!(h.driver_conn()?, api.domain_authorized_ssh_keys_get)(h.obj(), user_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_list_out(v, keys)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAuthorizedSSHKeysSet(domain: virDomainPtr, user: *const c_char, keys: *mut *const c_char, nkeys: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAuthorizedSSHKeysSet checks each before use.
-    run("virDomainAuthorizedSSHKeysSet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysSet")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainAuthorizedSSHKeysSet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysSet")); } let user_s = crate::capi::marshal::text(user); let keys_l = crate::capi::marshal::strings(keys, nkeys as i64, "keys", "virDomainAuthorizedSSHKeysSet")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_authorized_ssh_keys_set)(h.obj(), user_s.as_deref().unwrap_or_default(), &keys_l, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBackupBegin(domain: virDomainPtr, backupXML: *const c_char, checkpointXML: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBackupBegin checks each before use.
-    run("virDomainBackupBegin", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if backupXML.is_null() { return Err(crate::core::error::Error::null_arg("backupXML", "virDomainBackupBegin")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBackupBegin", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if backupXML.is_null() { return Err(crate::core::error::Error::null_arg("backupXML", "virDomainBackupBegin")); } let backupXML_s = crate::capi::marshal::text(backupXML); let checkpointXML_s = crate::capi::marshal::text(checkpointXML); let v = crate::driver_entry!(h.driver_conn()?, api.domain_backup_begin)(h.obj(), backupXML_s.as_deref().unwrap_or_default(), checkpointXML_s.as_deref(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBackupGetXMLDesc(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBackupGetXMLDesc checks each before use.
-    run("virDomainBackupGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBackupGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_backup_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockCommit(dom: virDomainPtr, disk: *const c_char, base: *const c_char, top: *const c_char, bandwidth: c_ulong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockCommit checks each before use.
-    run("virDomainBlockCommit", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCommit")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockCommit", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCommit")); } let disk_s = crate::capi::marshal::text(disk); let base_s = crate::capi::marshal::text(base); let top_s = crate::capi::marshal::text(top); let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_commit)(h.obj(), disk_s.as_deref().unwrap_or_default(), base_s.as_deref(), top_s.as_deref(), bandwidth as u64, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockCopy(dom: virDomainPtr, disk: *const c_char, destxml: *const c_char, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockCopy checks each before use.
-    run("virDomainBlockCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if destxml.is_null() { return Err(crate::core::error::Error::null_arg("destxml", "virDomainBlockCopy")); } if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCopy")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if destxml.is_null() { return Err(crate::core::error::Error::null_arg("destxml", "virDomainBlockCopy")); } if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCopy")); } if nparams < 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainBlockCopy", "nparams in virDomainBlockCopy must be zero or greater".into())); } let disk_s = crate::capi::marshal::text(disk); let destxml_s = crate::capi::marshal::text(destxml); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_copy)(h.obj(), disk_s.as_deref().unwrap_or_default(), destxml_s.as_deref().unwrap_or_default(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockJobAbort(dom: virDomainPtr, disk: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockJobAbort checks each before use.
-    run("virDomainBlockJobAbort", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockJobAbort")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockJobAbort", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockJobAbort")); } let disk_s = crate::capi::marshal::text(disk); let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_job_abort)(h.obj(), disk_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockJobSetSpeed(dom: virDomainPtr, disk: *const c_char, bandwidth: c_ulong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockJobSetSpeed checks each before use.
-    run("virDomainBlockJobSetSpeed", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockJobSetSpeed")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockJobSetSpeed", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockJobSetSpeed")); } let disk_s = crate::capi::marshal::text(disk); let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_job_set_speed)(h.obj(), disk_s.as_deref().unwrap_or_default(), bandwidth as u64, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -561,109 +561,109 @@ pub unsafe extern "C" fn virDomainBlockPeek(dom: virDomainPtr, disk: *const c_ch
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockPull(dom: virDomainPtr, disk: *const c_char, bandwidth: c_ulong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockPull checks each before use.
-    run("virDomainBlockPull", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPull")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockPull", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPull")); } let disk_s = crate::capi::marshal::text(disk); let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_pull)(h.obj(), disk_s.as_deref().unwrap_or_default(), bandwidth as u64, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockRebase(dom: virDomainPtr, disk: *const c_char, base: *const c_char, bandwidth: c_ulong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockRebase checks each before use.
-    run("virDomainBlockRebase", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockRebase")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockRebase", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockRebase")); } let disk_s = crate::capi::marshal::text(disk); let base_s = crate::capi::marshal::text(base); let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_rebase)(h.obj(), disk_s.as_deref().unwrap_or_default(), base_s.as_deref(), bandwidth as u64, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockResize(dom: virDomainPtr, disk: *const c_char, size: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockResize checks each before use.
-    run("virDomainBlockResize", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockResize")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockResize", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockResize")); } let disk_s = crate::capi::marshal::text(disk); let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_resize)(h.obj(), disk_s.as_deref().unwrap_or_default(), size, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockStats(dom: virDomainPtr, disk: *const c_char, stats: virDomainBlockStatsPtr, size: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockStats checks each before use.
-    run("virDomainBlockStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainBlockStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainBlockStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockStatsFlags(dom: virDomainPtr, disk: *const c_char, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockStatsFlags checks each before use.
-    run("virDomainBlockStatsFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockStatsFlags")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainBlockStatsFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockStatsFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockStatsFlags")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainBlockStatsFlags")); } let disk_s = crate::capi::marshal::text(disk); let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_stats_flags)(h.obj(), disk_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainBlockStatsFlags")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointCreateXML(domain: virDomainPtr, xmlDesc: *const c_char, flags: c_uint) -> virDomainCheckpointPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointCreateXML checks each before use.
-    run("virDomainCheckpointCreateXML", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainCheckpointCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCheckpointCreateXML", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainCheckpointCreateXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.driver_conn()?, api.domain_checkpoint_create_xml)(h.obj(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(DomainCheckpointHandle::new_with_parent(v, h.conn_handle(), Parent::Domain(domain))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointDelete(checkpoint: virDomainCheckpointPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointDelete checks each before use.
-    run("virDomainCheckpointDelete", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCheckpointDelete", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_checkpoint_delete)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointFree(checkpoint: virDomainCheckpointPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointFree checks each before use.
-    run("virDomainCheckpointFree", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointFree(checkpoint) } })
+    run("virDomainCheckpointFree", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointFree(checkpoint) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointGetConnect(checkpoint: virDomainCheckpointPtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointGetConnect checks each before use.
-    run("virDomainCheckpointGetConnect", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointGetConnect(checkpoint) } })
+    run("virDomainCheckpointGetConnect", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointGetConnect(checkpoint) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointGetDomain(checkpoint: virDomainCheckpointPtr) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointGetDomain checks each before use.
-    run("virDomainCheckpointGetDomain", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointGetDomain(checkpoint) } })
+    run("virDomainCheckpointGetDomain", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointGetDomain(checkpoint) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointGetName(checkpoint: virDomainCheckpointPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointGetName checks each before use.
-    run("virDomainCheckpointGetName", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null(), || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointGetName(checkpoint) } })
+    run("virDomainCheckpointGetName", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null(), || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointGetName(checkpoint) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointGetParent(checkpoint: virDomainCheckpointPtr, flags: c_uint) -> virDomainCheckpointPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointGetParent checks each before use.
-    run("virDomainCheckpointGetParent", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCheckpointGetParent", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_checkpoint_get_parent)(h.obj(), flags)?; Ok(DomainCheckpointHandle::new_with_parent(v, h.conn_handle(), h.value.parent)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointGetXMLDesc(checkpoint: virDomainCheckpointPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointGetXMLDesc checks each before use.
-    run("virDomainCheckpointGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCheckpointGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_checkpoint_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointListAllChildren(checkpoint: virDomainCheckpointPtr, children: *mut *mut virDomainCheckpointPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointListAllChildren checks each before use.
-    run("virDomainCheckpointListAllChildren", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCheckpointListAllChildren", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_checkpoint_list_all_children)(h.obj(), flags)?; Ok(crate::capi::marshal::objects_out(v, children, |o| DomainCheckpointHandle::new_with_parent(o, h.conn_handle(), h.value.parent))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointLookupByName(domain: virDomainPtr, name: *const c_char, flags: c_uint) -> virDomainCheckpointPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointLookupByName checks each before use.
-    run("virDomainCheckpointLookupByName", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virDomainCheckpointLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCheckpointLookupByName", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virDomainCheckpointLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.driver_conn()?, api.domain_checkpoint_lookup_by_name)(h.obj(), name_s.as_deref().unwrap_or_default(), flags)?; Ok(DomainCheckpointHandle::new_with_parent(v, h.conn_handle(), Parent::Domain(domain))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCheckpointRef(checkpoint: virDomainCheckpointPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCheckpointRef checks each before use.
-    run("virDomainCheckpointRef", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let _h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointRef(checkpoint) } })
+    run("virDomainCheckpointRef", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let h = DomainCheckpointHandle::check_from(checkpoint, crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT)?; api::objects::virDomainCheckpointRef(checkpoint) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCoreDump(domain: virDomainPtr, to: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCoreDump checks each before use.
-    run("virDomainCoreDump", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainCoreDump")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCoreDump", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainCoreDump")); } let to_s = crate::capi::marshal::text(to); let v = crate::driver_entry!(h.driver_conn()?, api.domain_core_dump)(h.obj(), to_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCoreDumpWithFormat(domain: virDomainPtr, to: *const c_char, dumpformat: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCoreDumpWithFormat checks each before use.
-    run("virDomainCoreDumpWithFormat", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainCoreDumpWithFormat")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCoreDumpWithFormat", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainCoreDumpWithFormat")); } let to_s = crate::capi::marshal::text(to); let v = crate::driver_entry!(h.driver_conn()?, api.domain_core_dump_with_format)(h.obj(), to_s.as_deref().unwrap_or_default(), dumpformat, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -717,7 +717,7 @@ pub unsafe extern "C" fn virDomainDefineXMLFlags(conn: virConnectPtr, xml: *cons
 #[no_mangle]
 pub unsafe extern "C" fn virDomainDelIOThread(domain: virDomainPtr, iothread_id: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainDelIOThread checks each before use.
-    run("virDomainDelIOThread", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainDelIOThread", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_del_io_thread)(h.obj(), iothread_id, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -735,19 +735,19 @@ pub unsafe extern "C" fn virDomainDestroyFlags(domain: virDomainPtr, flags: c_ui
 #[no_mangle]
 pub unsafe extern "C" fn virDomainDetachDevice(domain: virDomainPtr, xml: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainDetachDevice checks each before use.
-    run("virDomainDetachDevice", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainDetachDevice")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainDetachDevice", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainDetachDevice")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.driver_conn()?, api.domain_detach_device)(h.obj(), xml_s.as_deref().unwrap_or_default())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainDetachDeviceAlias(domain: virDomainPtr, alias: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainDetachDeviceAlias checks each before use.
-    run("virDomainDetachDeviceAlias", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if alias.is_null() { return Err(crate::core::error::Error::null_arg("alias", "virDomainDetachDeviceAlias")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainDetachDeviceAlias", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if alias.is_null() { return Err(crate::core::error::Error::null_arg("alias", "virDomainDetachDeviceAlias")); } let alias_s = crate::capi::marshal::text(alias); let v = crate::driver_entry!(h.driver_conn()?, api.domain_detach_device_alias)(h.obj(), alias_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainDetachDeviceFlags(domain: virDomainPtr, xml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainDetachDeviceFlags checks each before use.
-    run("virDomainDetachDeviceFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainDetachDeviceFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainDetachDeviceFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainDetachDeviceFlags")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.driver_conn()?, api.domain_detach_device_flags)(h.obj(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -759,7 +759,7 @@ pub unsafe extern "C" fn virDomainFDAssociate(domain: virDomainPtr, name: *const
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSFreeze(dom: virDomainPtr, mountpoints: *mut *const c_char, nmountpoints: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSFreeze checks each before use.
-    run("virDomainFSFreeze", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFSFreeze", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let mountpoints_l = crate::capi::marshal::strings(mountpoints, nmountpoints as i64, "mountpoints", "virDomainFSFreeze")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_fs_freeze)(h.obj(), &mountpoints_l, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -771,79 +771,79 @@ pub unsafe extern "C" fn virDomainFSInfoFree(info: virDomainFSInfoPtr) {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSThaw(dom: virDomainPtr, mountpoints: *mut *const c_char, nmountpoints: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSThaw checks each before use.
-    run("virDomainFSThaw", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFSThaw", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let mountpoints_l = crate::capi::marshal::strings(mountpoints, nmountpoints as i64, "mountpoints", "virDomainFSThaw")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_fs_thaw)(h.obj(), &mountpoints_l, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSTrim(dom: virDomainPtr, mountPoint: *const c_char, minimum: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSTrim checks each before use.
-    run("virDomainFSTrim", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFSTrim", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let mountPoint_s = crate::capi::marshal::text(mountPoint); let v = crate::driver_entry!(h.driver_conn()?, api.domain_fs_trim)(h.obj(), mountPoint_s.as_deref(), minimum, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFree(domain: virDomainPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFree checks each before use.
-    run("virDomainFree", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainFree(domain) } })
+    run("virDomainFree", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainFree(domain) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetAutostart(domain: virDomainPtr, autostart: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetAutostart checks each before use.
-    run("virDomainGetAutostart", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if autostart.is_null() { return Err(crate::core::error::Error::null_arg("autostart", "virDomainGetAutostart")); } api::domain::virDomainGetAutostart(domain, autostart) } })
+    run("virDomainGetAutostart", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if autostart.is_null() { return Err(crate::core::error::Error::null_arg("autostart", "virDomainGetAutostart")); } api::domain::virDomainGetAutostart(domain, autostart) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetBlkioParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetBlkioParameters checks each before use.
-    run("virDomainGetBlkioParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetBlkioParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetBlkioParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetBlkioParameters")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_blkio_parameters)(h.obj(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetBlkioParameters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetBlockInfo(domain: virDomainPtr, disk: *const c_char, info: virDomainBlockInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetBlockInfo checks each before use.
-    run("virDomainGetBlockInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetBlockInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetBlockIoTune(dom: virDomainPtr, disk: *const c_char, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetBlockIoTune checks each before use.
-    run("virDomainGetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetBlockIoTune")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetBlockIoTune")); } let disk_s = crate::capi::marshal::text(disk); let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_block_io_tune)(h.obj(), disk_s.as_deref(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetBlockIoTune")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetBlockJobInfo(dom: virDomainPtr, disk: *const c_char, info: virDomainBlockJobInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetBlockJobInfo checks each before use.
-    run("virDomainGetBlockJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockJobInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockJobInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetBlockJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockJobInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockJobInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetCPUStats(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_uint, start_cpu: c_int, ncpus: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetCPUStats checks each before use.
-    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetConnect(dom: virDomainPtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetConnect checks each before use.
-    run("virDomainGetConnect", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainGetConnect(dom) } })
+    run("virDomainGetConnect", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainGetConnect(dom) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetControlInfo(domain: virDomainPtr, info: virDomainControlInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetControlInfo checks each before use.
-    run("virDomainGetControlInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetControlInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetControlInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetControlInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetDiskErrors(dom: virDomainPtr, errors: virDomainDiskErrorPtr, maxerrors: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetDiskErrors checks each before use.
-    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetEmulatorPinInfo(domain: virDomainPtr, cpumap: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetEmulatorPinInfo checks each before use.
-    run("virDomainGetEmulatorPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainGetEmulatorPinInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetEmulatorPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainGetEmulatorPinInfo")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetEmulatorPinInfo", "maplen in virDomainGetEmulatorPinInfo must be greater than zero".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -855,7 +855,7 @@ pub unsafe extern "C" fn virDomainGetFSInfo(dom: virDomainPtr, info: *mut *mut v
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetGuestInfo(domain: virDomainPtr, types: c_uint, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetGuestInfo checks each before use.
-    run("virDomainGetGuestInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestInfo")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetGuestInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestInfo")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestInfo")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_guest_info)(h.obj(), types, flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
@@ -873,133 +873,133 @@ pub unsafe extern "C" fn virDomainGetHostname(domain: virDomainPtr, flags: c_uin
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetID(domain: virDomainPtr) -> c_uint {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetID checks each before use.
-    run("virDomainGetID", crate::generated::consts::VIR_FROM_DOMAIN, c_uint::MAX, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainGetID(domain) } })
+    run("virDomainGetID", crate::generated::consts::VIR_FROM_DOMAIN, c_uint::MAX, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainGetID(domain) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetIOThreadInfo(dom: virDomainPtr, info: *mut *mut virDomainIOThreadInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetIOThreadInfo checks each before use.
-    run("virDomainGetIOThreadInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetIOThreadInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetIOThreadInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetIOThreadInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetInfo(domain: virDomainPtr, info: virDomainInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetInfo checks each before use.
-    run("virDomainGetInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetInfo")); } api::domain::virDomainGetInfo(domain, info) } })
+    run("virDomainGetInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetInfo")); } api::domain::virDomainGetInfo(domain, info) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetInterfaceParameters(domain: virDomainPtr, device: *const c_char, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetInterfaceParameters checks each before use.
-    run("virDomainGetInterfaceParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetInterfaceParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetInterfaceParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetInterfaceParameters")); } let device_s = crate::capi::marshal::text(device); let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_interface_parameters)(h.obj(), device_s.as_deref(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetInterfaceParameters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetJobInfo(domain: virDomainPtr, info: virDomainJobInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetJobInfo checks each before use.
-    run("virDomainGetJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetJobInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetJobInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetJobStats(domain: virDomainPtr, type_: *mut c_int, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetJobStats checks each before use.
-    run("virDomainGetJobStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetJobStats")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetJobStats")); } if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virDomainGetJobStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetJobStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetJobStats")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetJobStats")); } if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virDomainGetJobStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetLaunchSecurityInfo(domain: virDomainPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetLaunchSecurityInfo checks each before use.
-    run("virDomainGetLaunchSecurityInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetLaunchSecurityInfo")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetLaunchSecurityInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetLaunchSecurityInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetLaunchSecurityInfo")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetLaunchSecurityInfo")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_launch_security_info)(h.obj(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetMaxMemory(domain: virDomainPtr) -> c_ulong {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetMaxMemory checks each before use.
-    run("virDomainGetMaxMemory", crate::generated::consts::VIR_FROM_DOMAIN, 0, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetMaxMemory(domain) } })
+    run("virDomainGetMaxMemory", crate::generated::consts::VIR_FROM_DOMAIN, 0, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetMaxMemory(domain) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetMaxVcpus(domain: virDomainPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetMaxVcpus checks each before use.
-    run("virDomainGetMaxVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetMaxVcpus(domain) } })
+    run("virDomainGetMaxVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetMaxVcpus(domain) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetMemoryParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetMemoryParameters checks each before use.
-    run("virDomainGetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetMemoryParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetMemoryParameters")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_memory_parameters)(h.obj(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetMemoryParameters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetMessages(domain: virDomainPtr, msgs: *mut *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetMessages checks each before use.
-    run("virDomainGetMessages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if msgs.is_null() { return Err(crate::core::error::Error::null_arg("msgs", "virDomainGetMessages")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetMessages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if msgs.is_null() { return Err(crate::core::error::Error::null_arg("msgs", "virDomainGetMessages")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_messages)(h.obj(), flags)?; Ok(crate::capi::marshal::string_list_out(v, msgs)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetMetadata(domain: virDomainPtr, type_: c_int, uri: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetMetadata checks each before use.
-    run("virDomainGetMetadata", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetMetadata", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let uri_s = crate::capi::marshal::text(uri); let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_metadata)(h.obj(), type_, uri_s.as_deref(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetName(domain: virDomainPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetName checks each before use.
-    run("virDomainGetName", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainGetName(domain) } })
+    run("virDomainGetName", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainGetName(domain) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetNumaParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetNumaParameters checks each before use.
-    run("virDomainGetNumaParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetNumaParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetNumaParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetNumaParameters")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_numa_parameters)(h.obj(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetNumaParameters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetOSType(domain: virDomainPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetOSType checks each before use.
-    run("virDomainGetOSType", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetOSType(domain) } })
+    run("virDomainGetOSType", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetOSType(domain) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetPerfEvents(domain: virDomainPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetPerfEvents checks each before use.
-    run("virDomainGetPerfEvents", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetPerfEvents")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetPerfEvents")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetPerfEvents", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetPerfEvents")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetPerfEvents")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_perf_events)(h.obj(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSchedulerParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSchedulerParameters checks each before use.
-    run("virDomainGetSchedulerParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParameters")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSchedulerParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParameters")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParameters")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_scheduler_parameters)(h.obj())?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetSchedulerParameters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSchedulerParametersFlags(domain: virDomainPtr, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSchedulerParametersFlags checks each before use.
-    run("virDomainGetSchedulerParametersFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParametersFlags")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParametersFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSchedulerParametersFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParametersFlags")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParametersFlags")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_scheduler_parameters_flags)(h.obj(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetSchedulerParametersFlags")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSchedulerType(domain: virDomainPtr, nparams: *mut c_int) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSchedulerType checks each before use.
-    run("virDomainGetSchedulerType", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSchedulerType", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSecurityLabel(domain: virDomainPtr, seclabel: virSecurityLabelPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSecurityLabel checks each before use.
-    run("virDomainGetSecurityLabel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabel.is_null() { return Err(crate::core::error::Error::null_arg("seclabel", "virDomainGetSecurityLabel")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSecurityLabel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabel.is_null() { return Err(crate::core::error::Error::null_arg("seclabel", "virDomainGetSecurityLabel")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSecurityLabelList(domain: virDomainPtr, seclabels: *mut virSecurityLabelPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSecurityLabelList checks each before use.
-    run("virDomainGetSecurityLabelList", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabels.is_null() { return Err(crate::core::error::Error::null_arg("seclabels", "virDomainGetSecurityLabelList")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSecurityLabelList", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabels.is_null() { return Err(crate::core::error::Error::null_arg("seclabels", "virDomainGetSecurityLabelList")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetState(domain: virDomainPtr, state: *mut c_int, reason: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetState checks each before use.
-    run("virDomainGetState", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if state.is_null() { return Err(crate::core::error::Error::null_arg("state", "virDomainGetState")); } api::domain::virDomainGetState(domain, state, reason, flags) } })
+    run("virDomainGetState", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if state.is_null() { return Err(crate::core::error::Error::null_arg("state", "virDomainGetState")); } api::domain::virDomainGetState(domain, state, reason, flags) } })
 }
 
 #[no_mangle]
@@ -1011,49 +1011,49 @@ pub unsafe extern "C" fn virDomainGetTime(dom: virDomainPtr, seconds: *mut c_lon
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetUUID(domain: virDomainPtr, uuid: *mut c_uchar) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetUUID checks each before use.
-    run("virDomainGetUUID", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virDomainGetUUID")); } api::objects::virDomainGetUUID(domain, uuid) } })
+    run("virDomainGetUUID", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virDomainGetUUID")); } api::objects::virDomainGetUUID(domain, uuid) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetUUIDString(domain: virDomainPtr, buf: *mut c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetUUIDString checks each before use.
-    run("virDomainGetUUIDString", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virDomainGetUUIDString")); } api::objects::virDomainGetUUIDString(domain, buf) } })
+    run("virDomainGetUUIDString", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virDomainGetUUIDString")); } api::objects::virDomainGetUUIDString(domain, buf) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetVcpuPinInfo(domain: virDomainPtr, ncpumaps: c_int, cpumaps: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetVcpuPinInfo checks each before use.
-    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpuPinInfo", "maplen in virDomainGetVcpuPinInfo must be greater than zero".into())); } if ncpumaps <= 0 { return Err(crate::core::error::Error::arg_error("ncpumaps", "virDomainGetVcpuPinInfo", "ncpumaps in virDomainGetVcpuPinInfo must be greater than zero".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetVcpus(domain: virDomainPtr, info: virVcpuInfoPtr, maxinfo: c_int, cpumaps: *mut c_uchar, maplen: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetVcpus checks each before use.
-    run("virDomainGetVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetVcpus")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetVcpus")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpus", "maplen in virDomainGetVcpus must be greater than zero".into())); } if maxinfo <= 0 { return Err(crate::core::error::Error::arg_error("maxinfo", "virDomainGetVcpus", "maxinfo in virDomainGetVcpus must be greater than zero".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetVcpusFlags(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetVcpusFlags checks each before use.
-    run("virDomainGetVcpusFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetVcpusFlags(domain, flags) } })
+    run("virDomainGetVcpusFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetVcpusFlags(domain, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetXMLDesc(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetXMLDesc checks each before use.
-    run("virDomainGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetXMLDesc(domain, flags) } })
+    run("virDomainGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainGetXMLDesc(domain, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainHasCurrentSnapshot(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainHasCurrentSnapshot checks each before use.
-    run("virDomainHasCurrentSnapshot", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainHasCurrentSnapshot", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_has_current_snapshot)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainHasManagedSaveImage(dom: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainHasManagedSaveImage checks each before use.
-    run("virDomainHasManagedSaveImage", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainHasManagedSaveImage", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_has_managed_save_image)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1065,7 +1065,7 @@ pub unsafe extern "C" fn virDomainIOThreadInfoFree(info: virDomainIOThreadInfoPt
 #[no_mangle]
 pub unsafe extern "C" fn virDomainInjectNMI(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainInjectNMI checks each before use.
-    run("virDomainInjectNMI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainInjectNMI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_inject_nmi)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1083,37 +1083,37 @@ pub unsafe extern "C" fn virDomainInterfaceFree(iface: virDomainInterfacePtr) {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainInterfaceStats(dom: virDomainPtr, device: *const c_char, stats: virDomainInterfaceStatsPtr, size: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainInterfaceStats checks each before use.
-    run("virDomainInterfaceStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if device.is_null() { return Err(crate::core::error::Error::null_arg("device", "virDomainInterfaceStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainInterfaceStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainInterfaceStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if device.is_null() { return Err(crate::core::error::Error::null_arg("device", "virDomainInterfaceStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainInterfaceStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainIsActive(dom: virDomainPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainIsActive checks each before use.
-    run("virDomainIsActive", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainIsActive(dom) } })
+    run("virDomainIsActive", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainIsActive(dom) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainIsPersistent(dom: virDomainPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainIsPersistent checks each before use.
-    run("virDomainIsPersistent", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainIsPersistent(dom) } })
+    run("virDomainIsPersistent", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainIsPersistent(dom) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainIsUpdated(dom: virDomainPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainIsUpdated checks each before use.
-    run("virDomainIsUpdated", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainIsUpdated(dom) } })
+    run("virDomainIsUpdated", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::domain::virDomainIsUpdated(dom) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainListAllCheckpoints(domain: virDomainPtr, checkpoints: *mut *mut virDomainCheckpointPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainListAllCheckpoints checks each before use.
-    run("virDomainListAllCheckpoints", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainListAllCheckpoints", crate::generated::consts::VIR_FROM_DOMAIN_CHECKPOINT, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_list_all_checkpoints)(h.obj(), flags)?; Ok(crate::capi::marshal::objects_out(v, checkpoints, |o| DomainCheckpointHandle::new_with_parent(o, h.conn_handle(), Parent::Domain(domain)))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainListAllSnapshots(domain: virDomainPtr, snaps: *mut *mut virDomainSnapshotPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainListAllSnapshots checks each before use.
-    run("virDomainListAllSnapshots", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainListAllSnapshots", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_list_all_snapshots)(h.obj(), flags)?; Ok(crate::capi::marshal::objects_out(v, snaps, |o| DomainSnapshotHandle::new_with_parent(o, h.conn_handle(), Parent::Domain(domain)))?) } })
 }
 
 #[no_mangle]
@@ -1125,49 +1125,49 @@ pub unsafe extern "C" fn virDomainListGetStats(doms: *mut virDomainPtr, stats: c
 #[no_mangle]
 pub unsafe extern "C" fn virDomainLookupByID(conn: virConnectPtr, id: c_int) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLookupByID checks each before use.
-    run("virDomainLookupByID", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::domain::virDomainLookupByID(conn, id) } })
+    run("virDomainLookupByID", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if id < 0 { return Err(crate::core::error::Error::arg_error("id", "virDomainLookupByID", "id in virDomainLookupByID must be zero or greater".into())); } api::domain::virDomainLookupByID(conn, id) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainLookupByName(conn: virConnectPtr, name: *const c_char) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLookupByName checks each before use.
-    run("virDomainLookupByName", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virDomainLookupByName")); } api::domain::virDomainLookupByName(conn, name) } })
+    run("virDomainLookupByName", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virDomainLookupByName")); } api::domain::virDomainLookupByName(conn, name) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLookupByUUID checks each before use.
-    run("virDomainLookupByUUID", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virDomainLookupByUUID")); } api::domain::virDomainLookupByUUID(conn, uuid) } })
+    run("virDomainLookupByUUID", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virDomainLookupByUUID")); } api::domain::virDomainLookupByUUID(conn, uuid) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLookupByUUIDString checks each before use.
-    run("virDomainLookupByUUIDString", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virDomainLookupByUUIDString")); } api::domain::virDomainLookupByUUIDString(conn, uuidstr) } })
+    run("virDomainLookupByUUIDString", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virDomainLookupByUUIDString")); } api::domain::virDomainLookupByUUIDString(conn, uuidstr) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainManagedSave(dom: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainManagedSave checks each before use.
-    run("virDomainManagedSave", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainManagedSave", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_managed_save)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainManagedSaveDefineXML(domain: virDomainPtr, dxml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainManagedSaveDefineXML checks each before use.
-    run("virDomainManagedSaveDefineXML", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainManagedSaveDefineXML", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let dxml_s = crate::capi::marshal::text(dxml); let v = crate::driver_entry!(h.driver_conn()?, api.domain_managed_save_define_xml)(h.obj(), dxml_s.as_deref(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainManagedSaveGetXMLDesc(domain: virDomainPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainManagedSaveGetXMLDesc checks each before use.
-    run("virDomainManagedSaveGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainManagedSaveGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_managed_save_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainManagedSaveRemove(dom: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainManagedSaveRemove checks each before use.
-    run("virDomainManagedSaveRemove", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainManagedSaveRemove", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_managed_save_remove)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1179,7 +1179,7 @@ pub unsafe extern "C" fn virDomainMemoryPeek(dom: virDomainPtr, start: c_ulonglo
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMemoryStats(dom: virDomainPtr, stats: virDomainMemoryStatPtr, nr_stats: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMemoryStats checks each before use.
-    run("virDomainMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1203,55 +1203,55 @@ pub unsafe extern "C" fn virDomainMigrate3(domain: virDomainPtr, dconn: virConne
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateGetCompressionCache(domain: virDomainPtr, cacheSize: *mut c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateGetCompressionCache checks each before use.
-    run("virDomainMigrateGetCompressionCache", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if cacheSize.is_null() { return Err(crate::core::error::Error::null_arg("cacheSize", "virDomainMigrateGetCompressionCache")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateGetCompressionCache", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if cacheSize.is_null() { return Err(crate::core::error::Error::null_arg("cacheSize", "virDomainMigrateGetCompressionCache")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_get_compression_cache)(h.obj(), flags)?; Ok(crate::capi::marshal::scalar_out(v as c_ulonglong, cacheSize)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateGetMaxDowntime(domain: virDomainPtr, downtime: *mut c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateGetMaxDowntime checks each before use.
-    run("virDomainMigrateGetMaxDowntime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if downtime.is_null() { return Err(crate::core::error::Error::null_arg("downtime", "virDomainMigrateGetMaxDowntime")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateGetMaxDowntime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if downtime.is_null() { return Err(crate::core::error::Error::null_arg("downtime", "virDomainMigrateGetMaxDowntime")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_get_max_downtime)(h.obj(), flags)?; Ok(crate::capi::marshal::scalar_out(v as c_ulonglong, downtime)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateGetMaxSpeed(domain: virDomainPtr, bandwidth: *mut c_ulong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateGetMaxSpeed checks each before use.
-    run("virDomainMigrateGetMaxSpeed", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if bandwidth.is_null() { return Err(crate::core::error::Error::null_arg("bandwidth", "virDomainMigrateGetMaxSpeed")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateGetMaxSpeed", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if bandwidth.is_null() { return Err(crate::core::error::Error::null_arg("bandwidth", "virDomainMigrateGetMaxSpeed")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_get_max_speed)(h.obj(), flags)?; Ok(crate::capi::marshal::scalar_out(v as c_ulong, bandwidth)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateSetCompressionCache(domain: virDomainPtr, cacheSize: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateSetCompressionCache checks each before use.
-    run("virDomainMigrateSetCompressionCache", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateSetCompressionCache", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_set_compression_cache)(h.obj(), cacheSize, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateSetMaxDowntime(domain: virDomainPtr, downtime: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateSetMaxDowntime checks each before use.
-    run("virDomainMigrateSetMaxDowntime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateSetMaxDowntime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_set_max_downtime)(h.obj(), downtime, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateSetMaxSpeed(domain: virDomainPtr, bandwidth: c_ulong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateSetMaxSpeed checks each before use.
-    run("virDomainMigrateSetMaxSpeed", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateSetMaxSpeed", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_set_max_speed)(h.obj(), bandwidth as u64, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateStartPostCopy(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateStartPostCopy checks each before use.
-    run("virDomainMigrateStartPostCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateStartPostCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_start_post_copy)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI(domain: virDomainPtr, duri: *const c_char, flags: c_ulong, dname: *const c_char, bandwidth: c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI checks each before use.
-    run("virDomainMigrateToURI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if duri.is_null() { return Err(crate::core::error::Error::null_arg("duri", "virDomainMigrateToURI")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateToURI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if duri.is_null() { return Err(crate::core::error::Error::null_arg("duri", "virDomainMigrateToURI")); } let duri_s = crate::capi::marshal::text(duri); let dname_s = crate::capi::marshal::text(dname); let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_to_uri)(h.obj(), duri_s.as_deref().unwrap_or_default(), flags as u64, dname_s.as_deref(), bandwidth as u64)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI2(domain: virDomainPtr, dconnuri: *const c_char, miguri: *const c_char, dxml: *const c_char, flags: c_ulong, dname: *const c_char, bandwidth: c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI2 checks each before use.
-    run("virDomainMigrateToURI2", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateToURI2", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let dconnuri_s = crate::capi::marshal::text(dconnuri); let miguri_s = crate::capi::marshal::text(miguri); let dxml_s = crate::capi::marshal::text(dxml); let dname_s = crate::capi::marshal::text(dname); let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_to_uri2)(h.obj(), dconnuri_s.as_deref(), miguri_s.as_deref(), dxml_s.as_deref(), flags as u64, dname_s.as_deref(), bandwidth as u64)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1263,19 +1263,19 @@ pub unsafe extern "C" fn virDomainMigrateToURI3(domain: virDomainPtr, dconnuri: 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainOpenChannel(dom: virDomainPtr, name: *const c_char, st: virStreamPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainOpenChannel checks each before use.
-    run("virDomainOpenChannel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainOpenChannel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let name_s = crate::capi::marshal::text(name); let st_h = if st.is_null() { None } else { Some(StreamHandle::check(st)?) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_open_channel)(h.obj(), name_s.as_deref(), st_h.map(|x| x.obj()), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainOpenConsole(dom: virDomainPtr, dev_name: *const c_char, st: virStreamPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainOpenConsole checks each before use.
-    run("virDomainOpenConsole", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainOpenConsole", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let dev_name_s = crate::capi::marshal::text(dev_name); let st_h = if st.is_null() { None } else { Some(StreamHandle::check(st)?) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_open_console)(h.obj(), dev_name_s.as_deref(), st_h.map(|x| x.obj()), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainOpenGraphics(dom: virDomainPtr, idx: c_uint, fd: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainOpenGraphics checks each before use.
-    run("virDomainOpenGraphics", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainOpenGraphics", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if fd < 0 { return Err(crate::core::error::Error::arg_error("fd", "virDomainOpenGraphics", "fd in virDomainOpenGraphics must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1287,37 +1287,37 @@ pub unsafe extern "C" fn virDomainOpenGraphicsFD(dom: virDomainPtr, idx: c_uint,
 #[no_mangle]
 pub unsafe extern "C" fn virDomainPMSuspendForDuration(dom: virDomainPtr, target: c_uint, duration: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainPMSuspendForDuration checks each before use.
-    run("virDomainPMSuspendForDuration", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainPMSuspendForDuration", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_pm_suspend_for_duration)(h.obj(), target, duration, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainPMWakeup(dom: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainPMWakeup checks each before use.
-    run("virDomainPMWakeup", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainPMWakeup", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_pm_wakeup)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainPinEmulator(domain: virDomainPtr, cpumap: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainPinEmulator checks each before use.
-    run("virDomainPinEmulator", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinEmulator")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainPinEmulator", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinEmulator")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainPinEmulator", "maplen in virDomainPinEmulator must be greater than zero".into())); } let cpumap_b: &[u8] = if cpumap.is_null() || maplen <= 0 { &[] } else { std::slice::from_raw_parts(cpumap as *const u8, maplen as usize) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_pin_emulator)(h.obj(), cpumap_b, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainPinIOThread(domain: virDomainPtr, iothread_id: c_uint, cpumap: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainPinIOThread checks each before use.
-    run("virDomainPinIOThread", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinIOThread")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainPinIOThread", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinIOThread")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainPinIOThread", "maplen in virDomainPinIOThread must be greater than zero".into())); } let cpumap_b: &[u8] = if cpumap.is_null() || maplen <= 0 { &[] } else { std::slice::from_raw_parts(cpumap as *const u8, maplen as usize) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_pin_io_thread)(h.obj(), iothread_id, cpumap_b, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainPinVcpu(domain: virDomainPtr, vcpu: c_uint, cpumap: *mut c_uchar, maplen: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainPinVcpu checks each before use.
-    run("virDomainPinVcpu", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinVcpu")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainPinVcpu", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinVcpu")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainPinVcpu", "maplen in virDomainPinVcpu must be greater than zero".into())); } let cpumap_b: &[u8] = if cpumap.is_null() || maplen <= 0 { &[] } else { std::slice::from_raw_parts(cpumap as *const u8, maplen as usize) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_pin_vcpu)(h.obj(), vcpu, cpumap_b)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainPinVcpuFlags(domain: virDomainPtr, vcpu: c_uint, cpumap: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainPinVcpuFlags checks each before use.
-    run("virDomainPinVcpuFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinVcpuFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainPinVcpuFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainPinVcpuFlags")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainPinVcpuFlags", "maplen in virDomainPinVcpuFlags must be greater than zero".into())); } let cpumap_b: &[u8] = if cpumap.is_null() || maplen <= 0 { &[] } else { std::slice::from_raw_parts(cpumap as *const u8, maplen as usize) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_pin_vcpu_flags)(h.obj(), vcpu, cpumap_b, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1329,13 +1329,13 @@ pub unsafe extern "C" fn virDomainReboot(domain: virDomainPtr, flags: c_uint) ->
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRef(domain: virDomainPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainRef checks each before use.
-    run("virDomainRef", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainRef(domain) } })
+    run("virDomainRef", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::objects::virDomainRef(domain) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRename(dom: virDomainPtr, new_name: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainRename checks each before use.
-    run("virDomainRename", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if new_name.is_null() { return Err(crate::core::error::Error::null_arg("new_name", "virDomainRename")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainRename", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if new_name.is_null() { return Err(crate::core::error::Error::null_arg("new_name", "virDomainRename")); } let new_name_s = crate::capi::marshal::text(new_name); let v = crate::driver_entry!(h.driver_conn()?, api.domain_rename)(h.obj(), new_name_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1347,19 +1347,19 @@ pub unsafe extern "C" fn virDomainReset(domain: virDomainPtr, flags: c_uint) -> 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRestore(conn: virConnectPtr, from: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainRestore checks each before use.
-    run("virDomainRestore", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if from.is_null() { return Err(crate::core::error::Error::null_arg("from", "virDomainRestore")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainRestore", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if from.is_null() { return Err(crate::core::error::Error::null_arg("from", "virDomainRestore")); } let from_s = crate::capi::marshal::text(from); let v = crate::driver_entry!(h.conn(), api.domain_restore)(h.conn(), from_s.as_deref().unwrap_or_default())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRestoreFlags(conn: virConnectPtr, from: *const c_char, dxml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainRestoreFlags checks each before use.
-    run("virDomainRestoreFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if from.is_null() { return Err(crate::core::error::Error::null_arg("from", "virDomainRestoreFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainRestoreFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if from.is_null() { return Err(crate::core::error::Error::null_arg("from", "virDomainRestoreFlags")); } let from_s = crate::capi::marshal::text(from); let dxml_s = crate::capi::marshal::text(dxml); let v = crate::driver_entry!(h.conn(), api.domain_restore_flags)(h.conn(), from_s.as_deref().unwrap_or_default(), dxml_s.as_deref(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRestoreParams(conn: virConnectPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainRestoreParams checks each before use.
-    run("virDomainRestoreParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainRestoreParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.conn(), api.domain_restore_params)(h.conn(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1371,55 +1371,55 @@ pub unsafe extern "C" fn virDomainResume(domain: virDomainPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRevertToSnapshot(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainRevertToSnapshot checks each before use.
-    run("virDomainRevertToSnapshot", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainRevertToSnapshot", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_revert_to_snapshot)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSave(domain: virDomainPtr, to: *const c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSave checks each before use.
-    run("virDomainSave", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainSave")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSave", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainSave")); } let to_s = crate::capi::marshal::text(to); let v = crate::driver_entry!(h.driver_conn()?, api.domain_save)(h.obj(), to_s.as_deref().unwrap_or_default())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSaveFlags(domain: virDomainPtr, to: *const c_char, dxml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSaveFlags checks each before use.
-    run("virDomainSaveFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainSaveFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSaveFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if to.is_null() { return Err(crate::core::error::Error::null_arg("to", "virDomainSaveFlags")); } let to_s = crate::capi::marshal::text(to); let dxml_s = crate::capi::marshal::text(dxml); let v = crate::driver_entry!(h.driver_conn()?, api.domain_save_flags)(h.obj(), to_s.as_deref().unwrap_or_default(), dxml_s.as_deref(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSaveImageDefineXML(conn: virConnectPtr, file: *const c_char, dxml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSaveImageDefineXML checks each before use.
-    run("virDomainSaveImageDefineXML", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if dxml.is_null() { return Err(crate::core::error::Error::null_arg("dxml", "virDomainSaveImageDefineXML")); } if file.is_null() { return Err(crate::core::error::Error::null_arg("file", "virDomainSaveImageDefineXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSaveImageDefineXML", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if dxml.is_null() { return Err(crate::core::error::Error::null_arg("dxml", "virDomainSaveImageDefineXML")); } if file.is_null() { return Err(crate::core::error::Error::null_arg("file", "virDomainSaveImageDefineXML")); } let file_s = crate::capi::marshal::text(file); let dxml_s = crate::capi::marshal::text(dxml); let v = crate::driver_entry!(h.conn(), api.domain_save_image_define_xml)(h.conn(), file_s.as_deref().unwrap_or_default(), dxml_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSaveImageGetXMLDesc(conn: virConnectPtr, file: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSaveImageGetXMLDesc checks each before use.
-    run("virDomainSaveImageGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if file.is_null() { return Err(crate::core::error::Error::null_arg("file", "virDomainSaveImageGetXMLDesc")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSaveImageGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if file.is_null() { return Err(crate::core::error::Error::null_arg("file", "virDomainSaveImageGetXMLDesc")); } let file_s = crate::capi::marshal::text(file); let v = crate::driver_entry!(h.conn(), api.domain_save_image_get_xml_desc)(h.conn(), file_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSaveParams(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSaveParams checks each before use.
-    run("virDomainSaveParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSaveParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_save_params)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainScreenshot(domain: virDomainPtr, stream: virStreamPtr, screen: c_uint, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainScreenshot checks each before use.
-    run("virDomainScreenshot", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainScreenshot", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let stream_h = if stream.is_null() { None } else { Some(StreamHandle::check(stream)?) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_screenshot)(h.obj(), stream_h.map(|x| x.obj()), screen, flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSendKey(domain: virDomainPtr, codeset: c_uint, holdtime: c_uint, keycodes: *mut c_uint, nkeycodes: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSendKey checks each before use.
-    run("virDomainSendKey", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if keycodes.is_null() { return Err(crate::core::error::Error::null_arg("keycodes", "virDomainSendKey")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSendKey", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if keycodes.is_null() { return Err(crate::core::error::Error::null_arg("keycodes", "virDomainSendKey")); } if nkeycodes <= 0 { return Err(crate::core::error::Error::arg_error("nkeycodes", "virDomainSendKey", "nkeycodes in virDomainSendKey must be greater than zero".into())); } let keycodes_v: &[u32] = if keycodes.is_null() || nkeycodes <= 0 { &[] } else { std::slice::from_raw_parts(keycodes as *const u32, nkeycodes as usize) }; let v = crate::driver_entry!(h.driver_conn()?, api.domain_send_key)(h.obj(), codeset, holdtime, keycodes_v, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSendProcessSignal(domain: virDomainPtr, pid_value: c_longlong, signum: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSendProcessSignal checks each before use.
-    run("virDomainSendProcessSignal", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSendProcessSignal", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_send_process_signal)(h.obj(), pid_value, signum, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1431,49 +1431,49 @@ pub unsafe extern "C" fn virDomainSetAutostart(domain: virDomainPtr, autostart: 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetBlkioParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetBlkioParameters checks each before use.
-    run("virDomainSetBlkioParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetBlkioParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetBlkioParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetBlkioParameters")); } if nparams < 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetBlkioParameters", "nparams in virDomainSetBlkioParameters must be zero or greater".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_blkio_parameters)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetBlockIoTune(dom: virDomainPtr, disk: *const c_char, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetBlockIoTune checks each before use.
-    run("virDomainSetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainSetBlockIoTune")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainSetBlockIoTune")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetBlockIoTune", "nparams in virDomainSetBlockIoTune must be greater than zero".into())); } let disk_s = crate::capi::marshal::text(disk); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_block_io_tune)(h.obj(), disk_s.as_deref().unwrap_or_default(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetBlockThreshold(domain: virDomainPtr, dev: *const c_char, threshold: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetBlockThreshold checks each before use.
-    run("virDomainSetBlockThreshold", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if dev.is_null() { return Err(crate::core::error::Error::null_arg("dev", "virDomainSetBlockThreshold")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetBlockThreshold", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if dev.is_null() { return Err(crate::core::error::Error::null_arg("dev", "virDomainSetBlockThreshold")); } let dev_s = crate::capi::marshal::text(dev); let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_block_threshold)(h.obj(), dev_s.as_deref().unwrap_or_default(), threshold, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetGuestVcpus(domain: virDomainPtr, cpumap: *const c_char, state: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetGuestVcpus checks each before use.
-    run("virDomainSetGuestVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainSetGuestVcpus")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetGuestVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainSetGuestVcpus")); } let cpumap_s = crate::capi::marshal::text(cpumap); let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_guest_vcpus)(h.obj(), cpumap_s.as_deref().unwrap_or_default(), state, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetIOThreadParams(domain: virDomainPtr, iothread_id: c_uint, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetIOThreadParams checks each before use.
-    run("virDomainSetIOThreadParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetIOThreadParams")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetIOThreadParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetIOThreadParams")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetIOThreadParams", "nparams in virDomainSetIOThreadParams must be greater than zero".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_io_thread_params)(h.obj(), iothread_id, &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetInterfaceParameters(domain: virDomainPtr, device: *const c_char, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetInterfaceParameters checks each before use.
-    run("virDomainSetInterfaceParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetInterfaceParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetInterfaceParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetInterfaceParameters")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetInterfaceParameters", "nparams in virDomainSetInterfaceParameters must be greater than zero".into())); } let device_s = crate::capi::marshal::text(device); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_interface_parameters)(h.obj(), device_s.as_deref(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetLaunchSecurityState(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetLaunchSecurityState checks each before use.
-    run("virDomainSetLaunchSecurityState", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetLaunchSecurityState")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetLaunchSecurityState", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetLaunchSecurityState")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetLaunchSecurityState", "nparams in virDomainSetLaunchSecurityState must be greater than zero".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_launch_security_state)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetLifecycleAction(domain: virDomainPtr, type_: c_uint, action: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetLifecycleAction checks each before use.
-    run("virDomainSetLifecycleAction", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetLifecycleAction", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_lifecycle_action)(h.obj(), type_, action, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1497,73 +1497,73 @@ pub unsafe extern "C" fn virDomainSetMemoryFlags(domain: virDomainPtr, memory: c
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetMemoryParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetMemoryParameters checks each before use.
-    run("virDomainSetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetMemoryParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetMemoryParameters")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetMemoryParameters", "nparams in virDomainSetMemoryParameters must be greater than zero".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_memory_parameters)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetMemoryStatsPeriod(domain: virDomainPtr, period: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetMemoryStatsPeriod checks each before use.
-    run("virDomainSetMemoryStatsPeriod", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetMemoryStatsPeriod", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if period < 0 { return Err(crate::core::error::Error::arg_error("period", "virDomainSetMemoryStatsPeriod", "period in virDomainSetMemoryStatsPeriod must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_memory_stats_period)(h.obj(), period, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetMetadata(domain: virDomainPtr, type_: c_int, metadata: *const c_char, key: *const c_char, uri: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetMetadata checks each before use.
-    run("virDomainSetMetadata", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetMetadata", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let metadata_s = crate::capi::marshal::text(metadata); let key_s = crate::capi::marshal::text(key); let uri_s = crate::capi::marshal::text(uri); let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_metadata)(h.obj(), type_, metadata_s.as_deref(), key_s.as_deref(), uri_s.as_deref(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetNumaParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetNumaParameters checks each before use.
-    run("virDomainSetNumaParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetNumaParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetNumaParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetNumaParameters")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetNumaParameters", "nparams in virDomainSetNumaParameters must be greater than zero".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_numa_parameters)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetPerfEvents(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetPerfEvents checks each before use.
-    run("virDomainSetPerfEvents", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetPerfEvents")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetPerfEvents", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetPerfEvents")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetPerfEvents", "nparams in virDomainSetPerfEvents must be greater than zero".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_perf_events)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetSchedulerParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetSchedulerParameters checks each before use.
-    run("virDomainSetSchedulerParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetSchedulerParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetSchedulerParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetSchedulerParameters")); } if nparams < 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetSchedulerParameters", "nparams in virDomainSetSchedulerParameters must be zero or greater".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_scheduler_parameters)(h.obj(), &params_p)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetSchedulerParametersFlags(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetSchedulerParametersFlags checks each before use.
-    run("virDomainSetSchedulerParametersFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetSchedulerParametersFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetSchedulerParametersFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainSetSchedulerParametersFlags")); } if nparams < 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetSchedulerParametersFlags", "nparams in virDomainSetSchedulerParametersFlags must be zero or greater".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_scheduler_parameters_flags)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetTime(dom: virDomainPtr, seconds: c_longlong, nseconds: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetTime checks each before use.
-    run("virDomainSetTime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetTime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_time)(h.obj(), seconds, nseconds, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetUserPassword(dom: virDomainPtr, user: *const c_char, password: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetUserPassword checks each before use.
-    run("virDomainSetUserPassword", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if password.is_null() { return Err(crate::core::error::Error::null_arg("password", "virDomainSetUserPassword")); } if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainSetUserPassword")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetUserPassword", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if password.is_null() { return Err(crate::core::error::Error::null_arg("password", "virDomainSetUserPassword")); } if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainSetUserPassword")); } let user_s = crate::capi::marshal::text(user); let password_s = crate::capi::marshal::text(password); let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_user_password)(h.obj(), user_s.as_deref().unwrap_or_default(), password_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetVcpu(domain: virDomainPtr, vcpumap: *const c_char, state: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetVcpu checks each before use.
-    run("virDomainSetVcpu", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if vcpumap.is_null() { return Err(crate::core::error::Error::null_arg("vcpumap", "virDomainSetVcpu")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetVcpu", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if vcpumap.is_null() { return Err(crate::core::error::Error::null_arg("vcpumap", "virDomainSetVcpu")); } let vcpumap_s = crate::capi::marshal::text(vcpumap); let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_vcpu)(h.obj(), vcpumap_s.as_deref().unwrap_or_default(), state, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetVcpus(domain: virDomainPtr, nvcpus: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetVcpus checks each before use.
-    run("virDomainSetVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_vcpus)(h.obj(), nvcpus)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetVcpusFlags(domain: virDomainPtr, nvcpus: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetVcpusFlags checks each before use.
-    run("virDomainSetVcpusFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSetVcpusFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_vcpus_flags)(h.obj(), nvcpus, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1581,115 +1581,115 @@ pub unsafe extern "C" fn virDomainShutdownFlags(domain: virDomainPtr, flags: c_u
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotCreateXML(domain: virDomainPtr, xmlDesc: *const c_char, flags: c_uint) -> virDomainSnapshotPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotCreateXML checks each before use.
-    run("virDomainSnapshotCreateXML", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainSnapshotCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotCreateXML", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainSnapshotCreateXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_create_xml)(h.obj(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(DomainSnapshotHandle::new_with_parent(v, h.conn_handle(), Parent::Domain(domain))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotCurrent(domain: virDomainPtr, flags: c_uint) -> virDomainSnapshotPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotCurrent checks each before use.
-    run("virDomainSnapshotCurrent", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotCurrent", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_current)(h.obj(), flags)?; Ok(DomainSnapshotHandle::new_with_parent(v, h.conn_handle(), Parent::Domain(domain))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotDelete(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotDelete checks each before use.
-    run("virDomainSnapshotDelete", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotDelete", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_delete)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotFree(snapshot: virDomainSnapshotPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotFree checks each before use.
-    run("virDomainSnapshotFree", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotFree(snapshot) } })
+    run("virDomainSnapshotFree", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotFree(snapshot) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotGetConnect(snapshot: virDomainSnapshotPtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotGetConnect checks each before use.
-    run("virDomainSnapshotGetConnect", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotGetConnect(snapshot) } })
+    run("virDomainSnapshotGetConnect", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotGetConnect(snapshot) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotGetDomain(snapshot: virDomainSnapshotPtr) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotGetDomain checks each before use.
-    run("virDomainSnapshotGetDomain", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotGetDomain(snapshot) } })
+    run("virDomainSnapshotGetDomain", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotGetDomain(snapshot) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotGetName(snapshot: virDomainSnapshotPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotGetName checks each before use.
-    run("virDomainSnapshotGetName", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null(), || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotGetName(snapshot) } })
+    run("virDomainSnapshotGetName", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null(), || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotGetName(snapshot) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotGetParent(snapshot: virDomainSnapshotPtr, flags: c_uint) -> virDomainSnapshotPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotGetParent checks each before use.
-    run("virDomainSnapshotGetParent", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotGetParent", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_get_parent)(h.obj(), flags)?; Ok(DomainSnapshotHandle::new_with_parent(v, h.conn_handle(), h.value.parent)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotGetXMLDesc(snapshot: virDomainSnapshotPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotGetXMLDesc checks each before use.
-    run("virDomainSnapshotGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotGetXMLDesc", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotHasMetadata(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotHasMetadata checks each before use.
-    run("virDomainSnapshotHasMetadata", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotHasMetadata", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_has_metadata)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotIsCurrent(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotIsCurrent checks each before use.
-    run("virDomainSnapshotIsCurrent", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotIsCurrent", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_is_current)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotListAllChildren(snapshot: virDomainSnapshotPtr, snaps: *mut *mut virDomainSnapshotPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotListAllChildren checks each before use.
-    run("virDomainSnapshotListAllChildren", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotListAllChildren", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_list_all_children)(h.obj(), flags)?; Ok(crate::capi::marshal::objects_out(v, snaps, |o| DomainSnapshotHandle::new_with_parent(o, h.conn_handle(), h.value.parent))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotListChildrenNames(snapshot: virDomainSnapshotPtr, names: *mut *mut c_char, nameslen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotListChildrenNames checks each before use.
-    run("virDomainSnapshotListChildrenNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotListChildrenNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; if nameslen < 0 { return Err(crate::core::error::Error::arg_error("nameslen", "virDomainSnapshotListChildrenNames", "nameslen in virDomainSnapshotListChildrenNames must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_list_children_names)(h.obj(), flags)?; Ok(crate::capi::marshal::names_out(v, names, nameslen, "virDomainSnapshotListChildrenNames")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotListNames(domain: virDomainPtr, names: *mut *mut c_char, nameslen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotListNames checks each before use.
-    run("virDomainSnapshotListNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotListNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nameslen < 0 { return Err(crate::core::error::Error::arg_error("nameslen", "virDomainSnapshotListNames", "nameslen in virDomainSnapshotListNames must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_list_names)(h.obj(), flags)?; Ok(crate::capi::marshal::names_out(v, names, nameslen, "virDomainSnapshotListNames")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotLookupByName(domain: virDomainPtr, name: *const c_char, flags: c_uint) -> virDomainSnapshotPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotLookupByName checks each before use.
-    run("virDomainSnapshotLookupByName", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virDomainSnapshotLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotLookupByName", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virDomainSnapshotLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_lookup_by_name)(h.obj(), name_s.as_deref().unwrap_or_default(), flags)?; Ok(DomainSnapshotHandle::new_with_parent(v, h.conn_handle(), Parent::Domain(domain))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotNum(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotNum checks each before use.
-    run("virDomainSnapshotNum", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotNum", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_num)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotNumChildren(snapshot: virDomainSnapshotPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotNumChildren checks each before use.
-    run("virDomainSnapshotNumChildren", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainSnapshotNumChildren", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_num_children)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotRef(snapshot: virDomainSnapshotPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotRef checks each before use.
-    run("virDomainSnapshotRef", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let _h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotRef(snapshot) } })
+    run("virDomainSnapshotRef", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; api::objects::virDomainSnapshotRef(snapshot) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainStartDirtyRateCalc(domain: virDomainPtr, seconds: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainStartDirtyRateCalc checks each before use.
-    run("virDomainStartDirtyRateCalc", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainStartDirtyRateCalc", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_start_dirty_rate_calc)(h.obj(), seconds, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1719,7 +1719,7 @@ pub unsafe extern "C" fn virDomainUndefineFlags(domain: virDomainPtr, flags: c_u
 #[no_mangle]
 pub unsafe extern "C" fn virDomainUpdateDeviceFlags(domain: virDomainPtr, xml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainUpdateDeviceFlags checks each before use.
-    run("virDomainUpdateDeviceFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainUpdateDeviceFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainUpdateDeviceFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virDomainUpdateDeviceFlags")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.driver_conn()?, api.domain_update_device_flags)(h.obj(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1821,235 +1821,235 @@ pub unsafe extern "C" fn virInitialize() -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceChangeBegin(conn: virConnectPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceChangeBegin checks each before use.
-    run("virInterfaceChangeBegin", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceChangeBegin", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.conn(), api.interface_change_begin)(h.conn(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceChangeCommit(conn: virConnectPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceChangeCommit checks each before use.
-    run("virInterfaceChangeCommit", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceChangeCommit", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.conn(), api.interface_change_commit)(h.conn(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceChangeRollback(conn: virConnectPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceChangeRollback checks each before use.
-    run("virInterfaceChangeRollback", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceChangeRollback", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.conn(), api.interface_change_rollback)(h.conn(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceCreate(iface: virInterfacePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceCreate checks each before use.
-    run("virInterfaceCreate", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceCreate", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.interface_create)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceDefineXML(conn: virConnectPtr, xml: *const c_char, flags: c_uint) -> virInterfacePtr {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceDefineXML checks each before use.
-    run("virInterfaceDefineXML", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virInterfaceDefineXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceDefineXML", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virInterfaceDefineXML")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.conn(), api.interface_define_xml)(h.conn(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(InterfaceHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceDestroy(iface: virInterfacePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceDestroy checks each before use.
-    run("virInterfaceDestroy", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceDestroy", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.interface_destroy)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceFree(iface: virInterfacePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceFree checks each before use.
-    run("virInterfaceFree", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceFree(iface) } })
+    run("virInterfaceFree", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceFree(iface) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceGetConnect(iface: virInterfacePtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceGetConnect checks each before use.
-    run("virInterfaceGetConnect", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let _h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceGetConnect(iface) } })
+    run("virInterfaceGetConnect", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceGetConnect(iface) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceGetMACString(iface: virInterfacePtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceGetMACString checks each before use.
-    run("virInterfaceGetMACString", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null(), || unsafe { { let _h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceGetMACString(iface) } })
+    run("virInterfaceGetMACString", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null(), || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceGetMACString(iface) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceGetName(iface: virInterfacePtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceGetName checks each before use.
-    run("virInterfaceGetName", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null(), || unsafe { { let _h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceGetName(iface) } })
+    run("virInterfaceGetName", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null(), || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceGetName(iface) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceGetXMLDesc(iface: virInterfacePtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceGetXMLDesc checks each before use.
-    run("virInterfaceGetXMLDesc", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let _h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceGetXMLDesc", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; let v = crate::driver_entry!(h.driver_conn()?, api.interface_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceIsActive(iface: virInterfacePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceIsActive checks each before use.
-    run("virInterfaceIsActive", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceIsActive", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; let v = crate::driver_entry!(h.driver_conn()?, api.interface_is_active)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceLookupByMACString(conn: virConnectPtr, macstr: *const c_char) -> virInterfacePtr {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceLookupByMACString checks each before use.
-    run("virInterfaceLookupByMACString", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if macstr.is_null() { return Err(crate::core::error::Error::null_arg("macstr", "virInterfaceLookupByMACString")); } Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceLookupByMACString", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if macstr.is_null() { return Err(crate::core::error::Error::null_arg("macstr", "virInterfaceLookupByMACString")); } let macstr_s = crate::capi::marshal::text(macstr); let v = crate::driver_entry!(h.conn(), api.interface_lookup_by_mac_string)(h.conn(), macstr_s.as_deref().unwrap_or_default())?; Ok(InterfaceHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceLookupByName(conn: virConnectPtr, name: *const c_char) -> virInterfacePtr {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceLookupByName checks each before use.
-    run("virInterfaceLookupByName", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virInterfaceLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceLookupByName", crate::generated::consts::VIR_FROM_INTERFACE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virInterfaceLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.conn(), api.interface_lookup_by_name)(h.conn(), name_s.as_deref().unwrap_or_default())?; Ok(InterfaceHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceRef(iface: virInterfacePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceRef checks each before use.
-    run("virInterfaceRef", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let _h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceRef(iface) } })
+    run("virInterfaceRef", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; api::objects::virInterfaceRef(iface) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virInterfaceUndefine(iface: virInterfacePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virInterfaceUndefine checks each before use.
-    run("virInterfaceUndefine", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virInterfaceUndefine", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = InterfaceHandle::check_from(iface, crate::generated::consts::VIR_FROM_INTERFACE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.interface_undefine)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingCreateXML(conn: virConnectPtr, xml: *const c_char, flags: c_uint) -> virNWFilterBindingPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingCreateXML checks each before use.
-    run("virNWFilterBindingCreateXML", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNWFilterBindingCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterBindingCreateXML", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNWFilterBindingCreateXML")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.conn(), api.nw_filter_binding_create_xml)(h.conn(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(NWFilterBindingHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingDelete(binding: virNWFilterBindingPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingDelete checks each before use.
-    run("virNWFilterBindingDelete", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterBindingDelete", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.nw_filter_binding_delete)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingFree(binding: virNWFilterBindingPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingFree checks each before use.
-    run("virNWFilterBindingFree", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingFree(binding) } })
+    run("virNWFilterBindingFree", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingFree(binding) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingGetFilterName(binding: virNWFilterBindingPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingGetFilterName checks each before use.
-    run("virNWFilterBindingGetFilterName", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null(), || unsafe { { let _h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingGetFilterName(binding) } })
+    run("virNWFilterBindingGetFilterName", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null(), || unsafe { { let h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingGetFilterName(binding) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingGetPortDev(binding: virNWFilterBindingPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingGetPortDev checks each before use.
-    run("virNWFilterBindingGetPortDev", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null(), || unsafe { { let _h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingGetPortDev(binding) } })
+    run("virNWFilterBindingGetPortDev", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null(), || unsafe { { let h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingGetPortDev(binding) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingGetXMLDesc(binding: virNWFilterBindingPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingGetXMLDesc checks each before use.
-    run("virNWFilterBindingGetXMLDesc", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let _h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterBindingGetXMLDesc", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; let v = crate::driver_entry!(h.driver_conn()?, api.nw_filter_binding_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingLookupByPortDev(conn: virConnectPtr, portdev: *const c_char) -> virNWFilterBindingPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingLookupByPortDev checks each before use.
-    run("virNWFilterBindingLookupByPortDev", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if portdev.is_null() { return Err(crate::core::error::Error::null_arg("portdev", "virNWFilterBindingLookupByPortDev")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterBindingLookupByPortDev", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if portdev.is_null() { return Err(crate::core::error::Error::null_arg("portdev", "virNWFilterBindingLookupByPortDev")); } let portdev_s = crate::capi::marshal::text(portdev); let v = crate::driver_entry!(h.conn(), api.nw_filter_binding_lookup_by_port_dev)(h.conn(), portdev_s.as_deref().unwrap_or_default())?; Ok(NWFilterBindingHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterBindingRef(binding: virNWFilterBindingPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterBindingRef checks each before use.
-    run("virNWFilterBindingRef", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingRef(binding) } })
+    run("virNWFilterBindingRef", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterBindingHandle::check_from(binding, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterBindingRef(binding) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterDefineXML(conn: virConnectPtr, xmlDesc: *const c_char) -> virNWFilterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterDefineXML checks each before use.
-    run("virNWFilterDefineXML", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNWFilterDefineXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterDefineXML", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNWFilterDefineXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.nw_filter_define_xml)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default())?; Ok(NWFilterHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterDefineXMLFlags(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virNWFilterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterDefineXMLFlags checks each before use.
-    run("virNWFilterDefineXMLFlags", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNWFilterDefineXMLFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterDefineXMLFlags", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNWFilterDefineXMLFlags")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.nw_filter_define_xml_flags)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(NWFilterHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterFree(nwfilter: virNWFilterPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterFree checks each before use.
-    run("virNWFilterFree", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterFree(nwfilter) } })
+    run("virNWFilterFree", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterFree(nwfilter) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterGetName(nwfilter: virNWFilterPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterGetName checks each before use.
-    run("virNWFilterGetName", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null(), || unsafe { { let _h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterGetName(nwfilter) } })
+    run("virNWFilterGetName", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null(), || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterGetName(nwfilter) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterGetUUID(nwfilter: virNWFilterPtr, uuid: *mut c_uchar) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterGetUUID checks each before use.
-    run("virNWFilterGetUUID", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNWFilterGetUUID")); } api::objects::virNWFilterGetUUID(nwfilter, uuid) } })
+    run("virNWFilterGetUUID", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNWFilterGetUUID")); } api::objects::virNWFilterGetUUID(nwfilter, uuid) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterGetUUIDString(nwfilter: virNWFilterPtr, buf: *mut c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterGetUUIDString checks each before use.
-    run("virNWFilterGetUUIDString", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virNWFilterGetUUIDString")); } api::objects::virNWFilterGetUUIDString(nwfilter, buf) } })
+    run("virNWFilterGetUUIDString", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virNWFilterGetUUIDString")); } api::objects::virNWFilterGetUUIDString(nwfilter, buf) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterGetXMLDesc(nwfilter: virNWFilterPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterGetXMLDesc checks each before use.
-    run("virNWFilterGetXMLDesc", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let _h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterGetXMLDesc", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; let v = crate::driver_entry!(h.driver_conn()?, api.nw_filter_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterLookupByName(conn: virConnectPtr, name: *const c_char) -> virNWFilterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterLookupByName checks each before use.
-    run("virNWFilterLookupByName", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virNWFilterLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterLookupByName", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virNWFilterLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.conn(), api.nw_filter_lookup_by_name)(h.conn(), name_s.as_deref().unwrap_or_default())?; Ok(NWFilterHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virNWFilterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterLookupByUUID checks each before use.
-    run("virNWFilterLookupByUUID", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNWFilterLookupByUUID")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterLookupByUUID", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNWFilterLookupByUUID")); } let uuid_u = crate::capi::marshal::uuid(uuid); let v = crate::driver_entry!(h.conn(), api.nw_filter_lookup_by_uuid)(h.conn(), &uuid_u)?; Ok(NWFilterHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virNWFilterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterLookupByUUIDString checks each before use.
-    run("virNWFilterLookupByUUIDString", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNWFilterLookupByUUIDString")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterLookupByUUIDString", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNWFilterLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNWFilterLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.nw_filter_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(NWFilterHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterRef(nwfilter: virNWFilterPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterRef checks each before use.
-    run("virNWFilterRef", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let _h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterRef(nwfilter) } })
+    run("virNWFilterRef", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; api::objects::virNWFilterRef(nwfilter) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterUndefine(nwfilter: virNWFilterPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterUndefine checks each before use.
-    run("virNWFilterUndefine", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNWFilterUndefine", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = NWFilterHandle::check_from(nwfilter, crate::generated::consts::VIR_FROM_NWFILTER)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.nw_filter_undefine)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkCreate(network: virNetworkPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkCreate checks each before use.
-    run("virNetworkCreate", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkCreate", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.network_create)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkCreateXML(conn: virConnectPtr, xmlDesc: *const c_char) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkCreateXML checks each before use.
-    run("virNetworkCreateXML", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNetworkCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkCreateXML", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNetworkCreateXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.network_create_xml)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default())?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkCreateXMLFlags(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkCreateXMLFlags checks each before use.
-    run("virNetworkCreateXMLFlags", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNetworkCreateXMLFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkCreateXMLFlags", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNetworkCreateXMLFlags")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.network_create_xml_flags)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
@@ -2061,205 +2061,205 @@ pub unsafe extern "C" fn virNetworkDHCPLeaseFree(lease: virNetworkDHCPLeasePtr) 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkDefineXML(conn: virConnectPtr, xml: *const c_char) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkDefineXML checks each before use.
-    run("virNetworkDefineXML", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNetworkDefineXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkDefineXML", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNetworkDefineXML")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.conn(), api.network_define_xml)(h.conn(), xml_s.as_deref().unwrap_or_default())?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkDefineXMLFlags(conn: virConnectPtr, xml: *const c_char, flags: c_uint) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkDefineXMLFlags checks each before use.
-    run("virNetworkDefineXMLFlags", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNetworkDefineXMLFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkDefineXMLFlags", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNetworkDefineXMLFlags")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.conn(), api.network_define_xml_flags)(h.conn(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkDestroy(network: virNetworkPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkDestroy checks each before use.
-    run("virNetworkDestroy", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkDestroy", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.network_destroy)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkFree(network: virNetworkPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkFree checks each before use.
-    run("virNetworkFree", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkFree(network) } })
+    run("virNetworkFree", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkFree(network) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetAutostart(network: virNetworkPtr, autostart: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetAutostart checks each before use.
-    run("virNetworkGetAutostart", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; if autostart.is_null() { return Err(crate::core::error::Error::null_arg("autostart", "virNetworkGetAutostart")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkGetAutostart", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; if autostart.is_null() { return Err(crate::core::error::Error::null_arg("autostart", "virNetworkGetAutostart")); } let v = crate::driver_entry!(h.driver_conn()?, api.network_get_autostart)(h.obj())?; Ok(crate::capi::marshal::scalar_out(v as c_int, autostart)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetBridgeName(network: virNetworkPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetBridgeName checks each before use.
-    run("virNetworkGetBridgeName", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkGetBridgeName", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_get_bridge_name)(h.obj())?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetConnect(net: virNetworkPtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetConnect checks each before use.
-    run("virNetworkGetConnect", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkGetConnect(net) } })
+    run("virNetworkGetConnect", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkGetConnect(net) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetDHCPLeases(network: virNetworkPtr, mac: *const c_char, leases: *mut *mut virNetworkDHCPLeasePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetDHCPLeases checks each before use.
-    run("virNetworkGetDHCPLeases", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkGetDHCPLeases", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetName(network: virNetworkPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetName checks each before use.
-    run("virNetworkGetName", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null(), || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkGetName(network) } })
+    run("virNetworkGetName", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null(), || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkGetName(network) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetUUID(network: virNetworkPtr, uuid: *mut c_uchar) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetUUID checks each before use.
-    run("virNetworkGetUUID", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkGetUUID")); } api::objects::virNetworkGetUUID(network, uuid) } })
+    run("virNetworkGetUUID", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkGetUUID")); } api::objects::virNetworkGetUUID(network, uuid) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetUUIDString(network: virNetworkPtr, buf: *mut c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetUUIDString checks each before use.
-    run("virNetworkGetUUIDString", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virNetworkGetUUIDString")); } api::objects::virNetworkGetUUIDString(network, buf) } })
+    run("virNetworkGetUUIDString", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virNetworkGetUUIDString")); } api::objects::virNetworkGetUUIDString(network, buf) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetXMLDesc(network: virNetworkPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetXMLDesc checks each before use.
-    run("virNetworkGetXMLDesc", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkGetXMLDesc", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkIsActive(net: virNetworkPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkIsActive checks each before use.
-    run("virNetworkIsActive", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkIsActive", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_is_active)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkIsPersistent(net: virNetworkPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkIsPersistent checks each before use.
-    run("virNetworkIsPersistent", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkIsPersistent", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_is_persistent)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkListAllPorts(network: virNetworkPtr, ports: *mut *mut virNetworkPortPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkListAllPorts checks each before use.
-    run("virNetworkListAllPorts", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkListAllPorts", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_list_all_ports)(h.obj(), flags)?; Ok(crate::capi::marshal::objects_out(v, ports, |o| NetworkPortHandle::new_with_parent(o, h.conn_handle(), Parent::Network(network)))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkLookupByName(conn: virConnectPtr, name: *const c_char) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkLookupByName checks each before use.
-    run("virNetworkLookupByName", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virNetworkLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkLookupByName", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virNetworkLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.conn(), api.network_lookup_by_name)(h.conn(), name_s.as_deref().unwrap_or_default())?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkLookupByUUID checks each before use.
-    run("virNetworkLookupByUUID", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkLookupByUUID")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkLookupByUUID", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkLookupByUUID")); } let uuid_u = crate::capi::marshal::uuid(uuid); let v = crate::driver_entry!(h.conn(), api.network_lookup_by_uuid)(h.conn(), &uuid_u)?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkLookupByUUIDString checks each before use.
-    run("virNetworkLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkLookupByUUIDString")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNetworkLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.network_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortCreateXML(net: virNetworkPtr, xmldesc: *const c_char, flags: c_uint) -> virNetworkPortPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortCreateXML checks each before use.
-    run("virNetworkPortCreateXML", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xmldesc.is_null() { return Err(crate::core::error::Error::null_arg("xmldesc", "virNetworkPortCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkPortCreateXML", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xmldesc.is_null() { return Err(crate::core::error::Error::null_arg("xmldesc", "virNetworkPortCreateXML")); } let xmldesc_s = crate::capi::marshal::text(xmldesc); let v = crate::driver_entry!(h.driver_conn()?, api.network_port_create_xml)(h.obj(), xmldesc_s.as_deref().unwrap_or_default(), flags)?; Ok(NetworkPortHandle::new_with_parent(v, h.conn_handle(), Parent::Network(net))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortDelete(port: virNetworkPortPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortDelete checks each before use.
-    run("virNetworkPortDelete", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkPortDelete", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.network_port_delete)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortFree(port: virNetworkPortPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortFree checks each before use.
-    run("virNetworkPortFree", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkPortFree(port) } })
+    run("virNetworkPortFree", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkPortFree(port) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortGetNetwork(port: virNetworkPortPtr) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortGetNetwork checks each before use.
-    run("virNetworkPortGetNetwork", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkPortGetNetwork(port) } })
+    run("virNetworkPortGetNetwork", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkPortGetNetwork(port) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortGetParameters(port: virNetworkPortPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortGetParameters checks each before use.
-    run("virNetworkPortGetParameters", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkPortGetParameters", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_port_get_parameters)(h.obj(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortGetUUID(port: virNetworkPortPtr, uuid: *mut c_uchar) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortGetUUID checks each before use.
-    run("virNetworkPortGetUUID", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkPortGetUUID")); } api::objects::virNetworkPortGetUUID(port, uuid) } })
+    run("virNetworkPortGetUUID", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkPortGetUUID")); } api::objects::virNetworkPortGetUUID(port, uuid) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortGetUUIDString(port: virNetworkPortPtr, buf: *mut c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortGetUUIDString checks each before use.
-    run("virNetworkPortGetUUIDString", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virNetworkPortGetUUIDString")); } api::objects::virNetworkPortGetUUIDString(port, buf) } })
+    run("virNetworkPortGetUUIDString", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virNetworkPortGetUUIDString")); } api::objects::virNetworkPortGetUUIDString(port, buf) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortGetXMLDesc(port: virNetworkPortPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortGetXMLDesc checks each before use.
-    run("virNetworkPortGetXMLDesc", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkPortGetXMLDesc", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_port_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortLookupByUUID(net: virNetworkPtr, uuid: *const c_uchar) -> virNetworkPortPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortLookupByUUID checks each before use.
-    run("virNetworkPortLookupByUUID", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkPortLookupByUUID")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkPortLookupByUUID", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virNetworkPortLookupByUUID")); } let uuid_u = crate::capi::marshal::uuid(uuid); let v = crate::driver_entry!(h.driver_conn()?, api.network_port_lookup_by_uuid)(h.obj(), &uuid_u)?; Ok(NetworkPortHandle::new_with_parent(v, h.conn_handle(), Parent::Network(net))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortLookupByUUIDString(net: virNetworkPtr, uuidstr: *const c_char) -> virNetworkPortPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortLookupByUUIDString checks each before use.
-    run("virNetworkPortLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let _h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkPortLookupByUUIDString")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkPortLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkPortLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNetworkPortLookupByUUIDString")?; let v = crate::driver_entry!(h.driver_conn()?, api.network_port_lookup_by_uuid)(h.obj(), &uuidstr_u)?; Ok(NetworkPortHandle::new_with_parent(v, h.conn_handle(), Parent::Network(net))) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortRef(port: virNetworkPortPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortRef checks each before use.
-    run("virNetworkPortRef", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkPortRef(port) } })
+    run("virNetworkPortRef", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkPortRef(port) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortSetParameters(port: virNetworkPortPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortSetParameters checks each before use.
-    run("virNetworkPortSetParameters", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkPortSetParameters", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_port_set_parameters)(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkRef(network: virNetworkPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkRef checks each before use.
-    run("virNetworkRef", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let _h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkRef(network) } })
+    run("virNetworkRef", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; api::objects::virNetworkRef(network) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkSetAutostart(network: virNetworkPtr, autostart: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkSetAutostart checks each before use.
-    run("virNetworkSetAutostart", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkSetAutostart", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.network_set_autostart)(h.obj(), autostart)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkUndefine(network: virNetworkPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkUndefine checks each before use.
-    run("virNetworkUndefine", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkUndefine", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.network_undefine)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkUpdate(network: virNetworkPtr, command: c_uint, section: c_uint, parentIndex: c_int, xml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkUpdate checks each before use.
-    run("virNetworkUpdate", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNetworkUpdate")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkUpdate", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virNetworkUpdate")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.driver_conn()?, api.network_update)(h.obj(), command, section, parentIndex, xml_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -2271,217 +2271,217 @@ pub unsafe extern "C" fn virNodeAllocPages(conn: virConnectPtr, npages: c_uint, 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceCreate(dev: virNodeDevicePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceCreate checks each before use.
-    run("virNodeDeviceCreate", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceCreate", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_create)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceCreateXML(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virNodeDevicePtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceCreateXML checks each before use.
-    run("virNodeDeviceCreateXML", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNodeDeviceCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceCreateXML", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNodeDeviceCreateXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.node_device_create_xml)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(NodeDeviceHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceDefineXML(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virNodeDevicePtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceDefineXML checks each before use.
-    run("virNodeDeviceDefineXML", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNodeDeviceDefineXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceDefineXML", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virNodeDeviceDefineXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.node_device_define_xml)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(NodeDeviceHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceDestroy(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceDestroy checks each before use.
-    run("virNodeDeviceDestroy", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceDestroy", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_destroy)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceDetachFlags(dev: virNodeDevicePtr, driverName: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceDetachFlags checks each before use.
-    run("virNodeDeviceDetachFlags", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceDetachFlags", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let driverName_s = crate::capi::marshal::text(driverName); let v = crate::driver_entry!(h.driver_conn()?, api.node_device_detach_flags)(h.obj(), driverName_s.as_deref(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceDettach(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceDettach checks each before use.
-    run("virNodeDeviceDettach", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceDettach", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_dettach)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceFree(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceFree checks each before use.
-    run("virNodeDeviceFree", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; api::objects::virNodeDeviceFree(dev) } })
+    run("virNodeDeviceFree", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; api::objects::virNodeDeviceFree(dev) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceGetAutostart(dev: virNodeDevicePtr, autostart: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceGetAutostart checks each before use.
-    run("virNodeDeviceGetAutostart", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceGetAutostart", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_get_autostart)(h.obj())?; Ok(crate::capi::marshal::scalar_out(v as c_int, autostart)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceGetName(dev: virNodeDevicePtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceGetName checks each before use.
-    run("virNodeDeviceGetName", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null(), || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; api::objects::virNodeDeviceGetName(dev) } })
+    run("virNodeDeviceGetName", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null(), || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; api::objects::virNodeDeviceGetName(dev) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceGetParent(dev: virNodeDevicePtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceGetParent checks each before use.
-    run("virNodeDeviceGetParent", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null(), || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceGetParent", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null(), || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceGetXMLDesc(dev: virNodeDevicePtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceGetXMLDesc checks each before use.
-    run("virNodeDeviceGetXMLDesc", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceGetXMLDesc", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceIsActive(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceIsActive checks each before use.
-    run("virNodeDeviceIsActive", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceIsActive", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_is_active)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceIsPersistent(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceIsPersistent checks each before use.
-    run("virNodeDeviceIsPersistent", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceIsPersistent", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_is_persistent)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceListCaps(dev: virNodeDevicePtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceListCaps checks each before use.
-    run("virNodeDeviceListCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceListCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virNodeDeviceListCaps", "maxnames in virNodeDeviceListCaps must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.node_device_list_caps)(h.obj())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virNodeDeviceListCaps")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceLookupByName(conn: virConnectPtr, name: *const c_char) -> virNodeDevicePtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceLookupByName checks each before use.
-    run("virNodeDeviceLookupByName", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virNodeDeviceLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceLookupByName", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virNodeDeviceLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.conn(), api.node_device_lookup_by_name)(h.conn(), name_s.as_deref().unwrap_or_default())?; Ok(NodeDeviceHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceLookupSCSIHostByWWN(conn: virConnectPtr, wwnn: *const c_char, wwpn: *const c_char, flags: c_uint) -> virNodeDevicePtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceLookupSCSIHostByWWN checks each before use.
-    run("virNodeDeviceLookupSCSIHostByWWN", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if wwnn.is_null() { return Err(crate::core::error::Error::null_arg("wwnn", "virNodeDeviceLookupSCSIHostByWWN")); } if wwpn.is_null() { return Err(crate::core::error::Error::null_arg("wwpn", "virNodeDeviceLookupSCSIHostByWWN")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceLookupSCSIHostByWWN", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if wwnn.is_null() { return Err(crate::core::error::Error::null_arg("wwnn", "virNodeDeviceLookupSCSIHostByWWN")); } if wwpn.is_null() { return Err(crate::core::error::Error::null_arg("wwpn", "virNodeDeviceLookupSCSIHostByWWN")); } let wwnn_s = crate::capi::marshal::text(wwnn); let wwpn_s = crate::capi::marshal::text(wwpn); let v = crate::driver_entry!(h.conn(), api.node_device_lookup_scsi_host_by_wwn)(h.conn(), wwnn_s.as_deref().unwrap_or_default(), wwpn_s.as_deref().unwrap_or_default(), flags)?; Ok(NodeDeviceHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceNumOfCaps(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceNumOfCaps checks each before use.
-    run("virNodeDeviceNumOfCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceNumOfCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_num_of_caps)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceReAttach(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceReAttach checks each before use.
-    run("virNodeDeviceReAttach", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceReAttach", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_re_attach)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceRef(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceRef checks each before use.
-    run("virNodeDeviceRef", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; api::objects::virNodeDeviceRef(dev) } })
+    run("virNodeDeviceRef", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; api::objects::virNodeDeviceRef(dev) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceReset(dev: virNodeDevicePtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceReset checks each before use.
-    run("virNodeDeviceReset", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceReset", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_reset)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceSetAutostart(dev: virNodeDevicePtr, autostart: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceSetAutostart checks each before use.
-    run("virNodeDeviceSetAutostart", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceSetAutostart", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_set_autostart)(h.obj(), autostart)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceUndefine(dev: virNodeDevicePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceUndefine checks each before use.
-    run("virNodeDeviceUndefine", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceUndefine", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.node_device_undefine)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCPUMap(conn: virConnectPtr, cpumap: *mut *mut c_uchar, online: *mut c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCPUMap checks each before use.
-    run("virNodeGetCPUMap", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetCPUMap", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCPUStats(conn: virConnectPtr, cpuNum: c_int, params: virNodeCPUStatsPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCPUStats checks each before use.
-    run("virNodeGetCPUStats", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetCPUStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetCPUStats", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetCPUStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCellsFreeMemory(conn: virConnectPtr, freeMems: *mut c_ulonglong, startCell: c_int, maxCells: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCellsFreeMemory checks each before use.
-    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxCells <= 0 { return Err(crate::core::error::Error::arg_error("maxCells", "virNodeGetCellsFreeMemory", "maxCells in virNodeGetCellsFreeMemory must be greater than zero".into())); } if startCell < 0 { return Err(crate::core::error::Error::arg_error("startCell", "virNodeGetCellsFreeMemory", "startCell in virNodeGetCellsFreeMemory must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglong {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetFreeMemory checks each before use.
-    run("virNodeGetFreeMemory", crate::generated::consts::VIR_FROM_NONE, 0, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virNodeGetFreeMemory(conn) } })
+    run("virNodeGetFreeMemory", crate::generated::consts::VIR_FROM_NONE, 0, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::connect::virNodeGetFreeMemory(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreePages(conn: virConnectPtr, npages: c_uint, pages: *mut c_uint, startCell: c_int, cellCount: c_uint, counts: *mut c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetFreePages checks each before use.
-    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetInfo(conn: virConnectPtr, info: virNodeInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetInfo checks each before use.
-    run("virNodeGetInfo", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virNodeGetInfo")); } api::connect::virNodeGetInfo(conn, info) } })
+    run("virNodeGetInfo", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virNodeGetInfo")); } api::connect::virNodeGetInfo(conn, info) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetMemoryParameters(conn: virConnectPtr, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetMemoryParameters checks each before use.
-    run("virNodeGetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetMemoryParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetMemoryParameters")); } let v = crate::driver_entry!(h.conn(), api.node_get_memory_parameters)(h.conn(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virNodeGetMemoryParameters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetMemoryStats(conn: virConnectPtr, cellNum: c_int, params: virNodeMemoryStatsPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetMemoryStats checks each before use.
-    run("virNodeGetMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetMemoryStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetMemoryStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetSEVInfo(conn: virConnectPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetSEVInfo checks each before use.
-    run("virNodeGetSEVInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetSEVInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetSEVInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetSEVInfo")); } let v = crate::driver_entry!(h.conn(), api.node_get_sev_info)(h.conn(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetSecurityModel(conn: virConnectPtr, secmodel: virSecurityModelPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetSecurityModel checks each before use.
-    run("virNodeGetSecurityModel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if secmodel.is_null() { return Err(crate::core::error::Error::null_arg("secmodel", "virNodeGetSecurityModel")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetSecurityModel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if secmodel.is_null() { return Err(crate::core::error::Error::null_arg("secmodel", "virNodeGetSecurityModel")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeListDevices(conn: virConnectPtr, cap: *const c_char, names: *mut *mut c_char, maxnames: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeListDevices checks each before use.
-    run("virNodeListDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeListDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virNodeListDevices", "maxnames in virNodeListDevices must be zero or greater".into())); } let cap_s = crate::capi::marshal::text(cap); let v = crate::driver_entry!(h.conn(), api.node_list_devices)(h.conn(), cap_s.as_deref(), flags)?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virNodeListDevices")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeNumOfDevices(conn: virConnectPtr, cap: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeNumOfDevices checks each before use.
-    run("virNodeNumOfDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeNumOfDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; let cap_s = crate::capi::marshal::text(cap); let v = crate::driver_entry!(h.conn(), api.node_num_of_devices)(h.conn(), cap_s.as_deref(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeSetMemoryParameters(conn: virConnectPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeSetMemoryParameters checks each before use.
-    run("virNodeSetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virNodeSetMemoryParameters")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeSetMemoryParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virNodeSetMemoryParameters")); } if nparams < 0 { return Err(crate::core::error::Error::arg_error("nparams", "virNodeSetMemoryParameters", "nparams in virNodeSetMemoryParameters must be zero or greater".into())); } let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.conn(), api.node_set_memory_parameters)(h.conn(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeSuspendForDuration(conn: virConnectPtr, target: c_uint, duration: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeSuspendForDuration checks each before use.
-    run("virNodeSuspendForDuration", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeSuspendForDuration", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; let v = crate::driver_entry!(h.conn(), api.node_suspend_for_duration)(h.conn(), target, duration, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -2505,43 +2505,43 @@ pub unsafe extern "C" fn virSaveLastError() -> virErrorPtr {
 #[no_mangle]
 pub unsafe extern "C" fn virSecretDefineXML(conn: virConnectPtr, xml: *const c_char, flags: c_uint) -> virSecretPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretDefineXML checks each before use.
-    run("virSecretDefineXML", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virSecretDefineXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virSecretDefineXML", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virSecretDefineXML")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.conn(), api.secret_define_xml)(h.conn(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(SecretHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretFree(secret: virSecretPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretFree checks each before use.
-    run("virSecretFree", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretFree(secret) } })
+    run("virSecretFree", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretFree(secret) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetConnect(secret: virSecretPtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetConnect checks each before use.
-    run("virSecretGetConnect", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretGetConnect(secret) } })
+    run("virSecretGetConnect", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretGetConnect(secret) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetUUID(secret: virSecretPtr, uuid: *mut c_uchar) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetUUID checks each before use.
-    run("virSecretGetUUID", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virSecretGetUUID")); } api::objects::virSecretGetUUID(secret, uuid) } })
+    run("virSecretGetUUID", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virSecretGetUUID")); } api::objects::virSecretGetUUID(secret, uuid) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetUUIDString(secret: virSecretPtr, buf: *mut c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetUUIDString checks each before use.
-    run("virSecretGetUUIDString", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virSecretGetUUIDString")); } api::objects::virSecretGetUUIDString(secret, buf) } })
+    run("virSecretGetUUIDString", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virSecretGetUUIDString")); } api::objects::virSecretGetUUIDString(secret, buf) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetUsageID(secret: virSecretPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetUsageID checks each before use.
-    run("virSecretGetUsageID", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null(), || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretGetUsageID(secret) } })
+    run("virSecretGetUsageID", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null(), || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretGetUsageID(secret) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetUsageType(secret: virSecretPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetUsageType checks each before use.
-    run("virSecretGetUsageType", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretGetUsageType(secret) } })
+    run("virSecretGetUsageType", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretGetUsageType(secret) } })
 }
 
 #[no_mangle]
@@ -2553,43 +2553,43 @@ pub unsafe extern "C" fn virSecretGetValue(secret: virSecretPtr, value_size: *mu
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetXMLDesc(secret: virSecretPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetXMLDesc checks each before use.
-    run("virSecretGetXMLDesc", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; Err(crate::core::error::Error::no_support()) } })
+    run("virSecretGetXMLDesc", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; let v = crate::driver_entry!(h.driver_conn()?, api.secret_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virSecretPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretLookupByUUID checks each before use.
-    run("virSecretLookupByUUID", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virSecretLookupByUUID")); } Err(crate::core::error::Error::no_support()) } })
+    run("virSecretLookupByUUID", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virSecretLookupByUUID")); } let uuid_u = crate::capi::marshal::uuid(uuid); let v = crate::driver_entry!(h.conn(), api.secret_lookup_by_uuid)(h.conn(), &uuid_u)?; Ok(SecretHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virSecretPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretLookupByUUIDString checks each before use.
-    run("virSecretLookupByUUIDString", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virSecretLookupByUUIDString")); } Err(crate::core::error::Error::no_support()) } })
+    run("virSecretLookupByUUIDString", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virSecretLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virSecretLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.secret_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(SecretHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretLookupByUsage(conn: virConnectPtr, usageType: c_int, usageID: *const c_char) -> virSecretPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretLookupByUsage checks each before use.
-    run("virSecretLookupByUsage", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if usageID.is_null() { return Err(crate::core::error::Error::null_arg("usageID", "virSecretLookupByUsage")); } Err(crate::core::error::Error::no_support()) } })
+    run("virSecretLookupByUsage", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if usageID.is_null() { return Err(crate::core::error::Error::null_arg("usageID", "virSecretLookupByUsage")); } let usageID_s = crate::capi::marshal::text(usageID); let v = crate::driver_entry!(h.conn(), api.secret_lookup_by_usage)(h.conn(), usageType, usageID_s.as_deref().unwrap_or_default())?; Ok(SecretHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretRef(secret: virSecretPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretRef checks each before use.
-    run("virSecretRef", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let _h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretRef(secret) } })
+    run("virSecretRef", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; api::objects::virSecretRef(secret) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretSetValue(secret: virSecretPtr, value: *const c_uchar, value_size: usize, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretSetValue checks each before use.
-    run("virSecretSetValue", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if value.is_null() { return Err(crate::core::error::Error::null_arg("value", "virSecretSetValue")); } Err(crate::core::error::Error::no_support()) } })
+    run("virSecretSetValue", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if value.is_null() { return Err(crate::core::error::Error::null_arg("value", "virSecretSetValue")); } let value_b: &[u8] = if value.is_null() || value_size <= 0 { &[] } else { std::slice::from_raw_parts(value as *const u8, value_size as usize) }; let v = crate::driver_entry!(h.driver_conn()?, api.secret_set_value)(h.obj(), value_b, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virSecretUndefine(secret: virSecretPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretUndefine checks each before use.
-    run("virSecretUndefine", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virSecretUndefine", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.secret_undefine)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -2601,391 +2601,391 @@ pub unsafe extern "C" fn virSetErrorFunc(userData: *mut c_void, handler: virErro
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolBuild(pool: virStoragePoolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolBuild checks each before use.
-    run("virStoragePoolBuild", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolBuild", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_build)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolCreate(pool: virStoragePoolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolCreate checks each before use.
-    run("virStoragePoolCreate", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolCreate", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_create)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolCreateXML(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolCreateXML checks each before use.
-    run("virStoragePoolCreateXML", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virStoragePoolCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolCreateXML", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virStoragePoolCreateXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.conn(), api.storage_pool_create_xml)(h.conn(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolDefineXML(conn: virConnectPtr, xml: *const c_char, flags: c_uint) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolDefineXML checks each before use.
-    run("virStoragePoolDefineXML", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virStoragePoolDefineXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolDefineXML", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xml.is_null() { return Err(crate::core::error::Error::null_arg("xml", "virStoragePoolDefineXML")); } let xml_s = crate::capi::marshal::text(xml); let v = crate::driver_entry!(h.conn(), api.storage_pool_define_xml)(h.conn(), xml_s.as_deref().unwrap_or_default(), flags)?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolDelete(pool: virStoragePoolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolDelete checks each before use.
-    run("virStoragePoolDelete", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolDelete", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_delete)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolDestroy(pool: virStoragePoolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolDestroy checks each before use.
-    run("virStoragePoolDestroy", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolDestroy", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_destroy)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolFree(pool: virStoragePoolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolFree checks each before use.
-    run("virStoragePoolFree", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolFree(pool) } })
+    run("virStoragePoolFree", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolFree(pool) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetAutostart(pool: virStoragePoolPtr, autostart: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetAutostart checks each before use.
-    run("virStoragePoolGetAutostart", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if autostart.is_null() { return Err(crate::core::error::Error::null_arg("autostart", "virStoragePoolGetAutostart")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolGetAutostart", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if autostart.is_null() { return Err(crate::core::error::Error::null_arg("autostart", "virStoragePoolGetAutostart")); } let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_get_autostart)(h.obj())?; Ok(crate::capi::marshal::scalar_out(v as c_int, autostart)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetConnect(pool: virStoragePoolPtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetConnect checks each before use.
-    run("virStoragePoolGetConnect", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolGetConnect(pool) } })
+    run("virStoragePoolGetConnect", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolGetConnect(pool) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetInfo(pool: virStoragePoolPtr, info: virStoragePoolInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetInfo checks each before use.
-    run("virStoragePoolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStoragePoolGetInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStoragePoolGetInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetName(pool: virStoragePoolPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetName checks each before use.
-    run("virStoragePoolGetName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null(), || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolGetName(pool) } })
+    run("virStoragePoolGetName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolGetName(pool) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetUUID(pool: virStoragePoolPtr, uuid: *mut c_uchar) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetUUID checks each before use.
-    run("virStoragePoolGetUUID", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virStoragePoolGetUUID")); } api::objects::virStoragePoolGetUUID(pool, uuid) } })
+    run("virStoragePoolGetUUID", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virStoragePoolGetUUID")); } api::objects::virStoragePoolGetUUID(pool, uuid) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetUUIDString(pool: virStoragePoolPtr, buf: *mut c_char) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetUUIDString checks each before use.
-    run("virStoragePoolGetUUIDString", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virStoragePoolGetUUIDString")); } api::objects::virStoragePoolGetUUIDString(pool, buf) } })
+    run("virStoragePoolGetUUIDString", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if buf.is_null() { return Err(crate::core::error::Error::null_arg("buf", "virStoragePoolGetUUIDString")); } api::objects::virStoragePoolGetUUIDString(pool, buf) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetXMLDesc(pool: virStoragePoolPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetXMLDesc checks each before use.
-    run("virStoragePoolGetXMLDesc", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolGetXMLDesc", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolIsActive(pool: virStoragePoolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolIsActive checks each before use.
-    run("virStoragePoolIsActive", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolIsActive", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_is_active)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolIsPersistent(pool: virStoragePoolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolIsPersistent checks each before use.
-    run("virStoragePoolIsPersistent", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolIsPersistent", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_is_persistent)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolListAllVolumes(pool: virStoragePoolPtr, vols: *mut *mut virStorageVolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolListAllVolumes checks each before use.
-    run("virStoragePoolListAllVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolListAllVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_list_all_volumes)(h.obj(), flags)?; Ok(crate::capi::marshal::objects_out(v, vols, |o| StorageVolHandle::new_raw(o, h.conn_handle()))?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolListVolumes(pool: virStoragePoolPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolListVolumes checks each before use.
-    run("virStoragePoolListVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolListVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virStoragePoolListVolumes", "maxnames in virStoragePoolListVolumes must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_list_volumes)(h.obj())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virStoragePoolListVolumes")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolLookupByName(conn: virConnectPtr, name: *const c_char) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolLookupByName checks each before use.
-    run("virStoragePoolLookupByName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virStoragePoolLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolLookupByName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virStoragePoolLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.conn(), api.storage_pool_lookup_by_name)(h.conn(), name_s.as_deref().unwrap_or_default())?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolLookupByTargetPath(conn: virConnectPtr, path: *const c_char) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolLookupByTargetPath checks each before use.
-    run("virStoragePoolLookupByTargetPath", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if path.is_null() { return Err(crate::core::error::Error::null_arg("path", "virStoragePoolLookupByTargetPath")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolLookupByTargetPath", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if path.is_null() { return Err(crate::core::error::Error::null_arg("path", "virStoragePoolLookupByTargetPath")); } let path_s = crate::capi::marshal::text(path); let v = crate::driver_entry!(h.conn(), api.storage_pool_lookup_by_target_path)(h.conn(), path_s.as_deref().unwrap_or_default())?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolLookupByUUID(conn: virConnectPtr, uuid: *const c_uchar) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolLookupByUUID checks each before use.
-    run("virStoragePoolLookupByUUID", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virStoragePoolLookupByUUID")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolLookupByUUID", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if uuid.is_null() { return Err(crate::core::error::Error::null_arg("uuid", "virStoragePoolLookupByUUID")); } let uuid_u = crate::capi::marshal::uuid(uuid); let v = crate::driver_entry!(h.conn(), api.storage_pool_lookup_by_uuid)(h.conn(), &uuid_u)?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolLookupByUUIDString checks each before use.
-    run("virStoragePoolLookupByUUIDString", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virStoragePoolLookupByUUIDString")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolLookupByUUIDString", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virStoragePoolLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virStoragePoolLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.storage_pool_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolLookupByVolume(vol: virStorageVolPtr) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolLookupByVolume checks each before use.
-    run("virStoragePoolLookupByVolume", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolLookupByVolume", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_lookup_by_volume)(h.obj())?; Ok(StoragePoolHandle::new_raw(v, h.conn_handle())) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolNumOfVolumes(pool: virStoragePoolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolNumOfVolumes checks each before use.
-    run("virStoragePoolNumOfVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolNumOfVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_num_of_volumes)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolRef(pool: virStoragePoolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolRef checks each before use.
-    run("virStoragePoolRef", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolRef(pool) } })
+    run("virStoragePoolRef", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStoragePoolRef(pool) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolRefresh(pool: virStoragePoolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolRefresh checks each before use.
-    run("virStoragePoolRefresh", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolRefresh", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_refresh)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolSetAutostart(pool: virStoragePoolPtr, autostart: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolSetAutostart checks each before use.
-    run("virStoragePoolSetAutostart", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolSetAutostart", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_set_autostart)(h.obj(), autostart)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolUndefine(pool: virStoragePoolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolUndefine checks each before use.
-    run("virStoragePoolUndefine", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolUndefine", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_undefine)(h.obj())?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolCreateXML(pool: virStoragePoolPtr, xmlDesc: *const c_char, flags: c_uint) -> virStorageVolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolCreateXML checks each before use.
-    run("virStorageVolCreateXML", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virStorageVolCreateXML")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolCreateXML", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virStorageVolCreateXML")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_create_xml)(h.obj(), xmlDesc_s.as_deref().unwrap_or_default(), flags)?; Ok(StorageVolHandle::new_raw(v, h.conn_handle())) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolCreateXMLFrom(pool: virStoragePoolPtr, xmlDesc: *const c_char, clonevol: virStorageVolPtr, flags: c_uint) -> virStorageVolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolCreateXMLFrom checks each before use.
-    run("virStorageVolCreateXMLFrom", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virStorageVolCreateXMLFrom")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolCreateXMLFrom", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virStorageVolCreateXMLFrom")); } let xmlDesc_s = crate::capi::marshal::text(xmlDesc); let clonevol_h = if clonevol.is_null() { None } else { Some(StorageVolHandle::check(clonevol)?) }; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_create_xml_from)(h.obj(), xmlDesc_s.as_deref().unwrap_or_default(), clonevol_h.map(|x| x.obj()), flags)?; Ok(StorageVolHandle::new_raw(v, h.conn_handle())) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolDelete(vol: virStorageVolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolDelete checks each before use.
-    run("virStorageVolDelete", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolDelete", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_delete)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolDownload(vol: virStorageVolPtr, stream: virStreamPtr, offset: c_ulonglong, length: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolDownload checks each before use.
-    run("virStorageVolDownload", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolDownload", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let stream_h = if stream.is_null() { None } else { Some(StreamHandle::check(stream)?) }; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_download)(h.obj(), stream_h.map(|x| x.obj()), offset, length, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolFree(vol: virStorageVolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolFree checks each before use.
-    run("virStorageVolFree", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolFree(vol) } })
+    run("virStorageVolFree", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolFree(vol) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetConnect(vol: virStorageVolPtr) -> virConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetConnect checks each before use.
-    run("virStorageVolGetConnect", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolGetConnect(vol) } })
+    run("virStorageVolGetConnect", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolGetConnect(vol) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetInfo(vol: virStorageVolPtr, info: virStorageVolInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetInfo checks each before use.
-    run("virStorageVolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetInfoFlags(vol: virStorageVolPtr, info: virStorageVolInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetInfoFlags checks each before use.
-    run("virStorageVolGetInfoFlags", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfoFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolGetInfoFlags", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfoFlags")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetKey(vol: virStorageVolPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetKey checks each before use.
-    run("virStorageVolGetKey", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null(), || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolGetKey(vol) } })
+    run("virStorageVolGetKey", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null(), || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolGetKey(vol) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetName(vol: virStorageVolPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetName checks each before use.
-    run("virStorageVolGetName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null(), || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolGetName(vol) } })
+    run("virStorageVolGetName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null(), || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolGetName(vol) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetPath(vol: virStorageVolPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetPath checks each before use.
-    run("virStorageVolGetPath", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolGetPath", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_get_path)(h.obj())?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetXMLDesc(vol: virStorageVolPtr, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetXMLDesc checks each before use.
-    run("virStorageVolGetXMLDesc", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolGetXMLDesc", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_get_xml_desc)(h.obj(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolLookupByKey(conn: virConnectPtr, key: *const c_char) -> virStorageVolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolLookupByKey checks each before use.
-    run("virStorageVolLookupByKey", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if key.is_null() { return Err(crate::core::error::Error::null_arg("key", "virStorageVolLookupByKey")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolLookupByKey", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if key.is_null() { return Err(crate::core::error::Error::null_arg("key", "virStorageVolLookupByKey")); } let key_s = crate::capi::marshal::text(key); let v = crate::driver_entry!(h.conn(), api.storage_vol_lookup_by_key)(h.conn(), key_s.as_deref().unwrap_or_default())?; Ok(StorageVolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolLookupByName(pool: virStoragePoolPtr, name: *const c_char) -> virStorageVolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolLookupByName checks each before use.
-    run("virStorageVolLookupByName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virStorageVolLookupByName")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolLookupByName", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if name.is_null() { return Err(crate::core::error::Error::null_arg("name", "virStorageVolLookupByName")); } let name_s = crate::capi::marshal::text(name); let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_lookup_by_name)(h.obj(), name_s.as_deref().unwrap_or_default())?; Ok(StorageVolHandle::new_raw(v, h.conn_handle())) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolLookupByPath(conn: virConnectPtr, path: *const c_char) -> virStorageVolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolLookupByPath checks each before use.
-    run("virStorageVolLookupByPath", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if path.is_null() { return Err(crate::core::error::Error::null_arg("path", "virStorageVolLookupByPath")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolLookupByPath", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if path.is_null() { return Err(crate::core::error::Error::null_arg("path", "virStorageVolLookupByPath")); } let path_s = crate::capi::marshal::text(path); let v = crate::driver_entry!(h.conn(), api.storage_vol_lookup_by_path)(h.conn(), path_s.as_deref().unwrap_or_default())?; Ok(StorageVolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolRef(vol: virStorageVolPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolRef checks each before use.
-    run("virStorageVolRef", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let _h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolRef(vol) } })
+    run("virStorageVolRef", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; api::objects::virStorageVolRef(vol) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolResize(vol: virStorageVolPtr, capacity: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolResize checks each before use.
-    run("virStorageVolResize", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolResize", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_resize)(h.obj(), capacity, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolUpload(vol: virStorageVolPtr, stream: virStreamPtr, offset: c_ulonglong, length: c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolUpload checks each before use.
-    run("virStorageVolUpload", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolUpload", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let stream_h = if stream.is_null() { None } else { Some(StreamHandle::check(stream)?) }; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_upload)(h.obj(), stream_h.map(|x| x.obj()), offset, length, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolWipe(vol: virStorageVolPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolWipe checks each before use.
-    run("virStorageVolWipe", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolWipe", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_wipe)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolWipePattern(vol: virStorageVolPtr, algorithm: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolWipePattern checks each before use.
-    run("virStorageVolWipePattern", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolWipePattern", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.storage_vol_wipe_pattern)(h.obj(), algorithm, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamAbort(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamAbort checks each before use.
-    run("virStreamAbort", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamAbort", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventAddCallback(stream: virStreamPtr, events: c_int, cb: virStreamEventCallback, opaque: *mut c_void, ff: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventAddCallback checks each before use.
-    run("virStreamEventAddCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventAddCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventRemoveCallback(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventRemoveCallback checks each before use.
-    run("virStreamEventRemoveCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventRemoveCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventUpdateCallback(stream: virStreamPtr, events: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventUpdateCallback checks each before use.
-    run("virStreamEventUpdateCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventUpdateCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamFinish(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamFinish checks each before use.
-    run("virStreamFinish", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamFinish", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamFree(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamFree checks each before use.
-    run("virStreamFree", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::objects::virStreamFree(stream) } })
+    run("virStreamFree", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::objects::virStreamFree(stream) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamNew(conn: virConnectPtr, flags: c_uint) -> virStreamPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamNew checks each before use.
-    run("virStreamNew", crate::generated::consts::VIR_FROM_STREAMS, std::ptr::null_mut(), || unsafe { { let _h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamNew", crate::generated::consts::VIR_FROM_STREAMS, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecv(stream: virStreamPtr, data: *mut c_char, nbytes: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecv checks each before use.
-    run("virStreamRecv", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecv")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecv", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecv")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvAll(stream: virStreamPtr, handler: virStreamSinkFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvAll checks each before use.
-    run("virStreamRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamRecvAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamRecvAll")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvFlags(stream: virStreamPtr, data: *mut c_char, nbytes: usize, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvFlags checks each before use.
-    run("virStreamRecvFlags", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecvFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvFlags", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecvFlags")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvHole(stream: virStreamPtr, length: *mut c_longlong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvHole checks each before use.
-    run("virStreamRecvHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if length.is_null() { return Err(crate::core::error::Error::null_arg("length", "virStreamRecvHole")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if length.is_null() { return Err(crate::core::error::Error::null_arg("length", "virStreamRecvHole")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRef(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRef checks each before use.
-    run("virStreamRef", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::objects::virStreamRef(stream) } })
+    run("virStreamRef", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::objects::virStreamRef(stream) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSend(stream: virStreamPtr, data: *const c_char, nbytes: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSend checks each before use.
-    run("virStreamSend", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamSend")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSend", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamSend")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSendAll(stream: virStreamPtr, handler: virStreamSourceFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSendAll checks each before use.
-    run("virStreamSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSendAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSendAll")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSendHole(stream: virStreamPtr, length: c_longlong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSendHole checks each before use.
-    run("virStreamSendHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSendHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSparseRecvAll(stream: virStreamPtr, handler: virStreamSinkFunc, holeHandler: virStreamSinkHoleFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSparseRecvAll checks each before use.
-    run("virStreamSparseRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseRecvAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseRecvAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSparseRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseRecvAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseRecvAll")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSparseSendAll(stream: virStreamPtr, handler: virStreamSourceFunc, holeHandler: virStreamSourceHoleFunc, skipHandler: virStreamSourceSkipFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSparseSendAll checks each before use.
-    run("virStreamSparseSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let _h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseSendAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseSendAll")); } if skipHandler.is_none() { return Err(crate::core::error::Error::null_arg("skipHandler", "virStreamSparseSendAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSparseSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseSendAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseSendAll")); } if skipHandler.is_none() { return Err(crate::core::error::Error::null_arg("skipHandler", "virStreamSparseSendAll")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -3105,7 +3105,7 @@ pub unsafe extern "C" fn virTypedParamsGetULLong(params: virTypedParameterPtr, n
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virConnectDomainQemuMonitorEventDeregister(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainQemuMonitorEventDeregister checks each before use.
-    run("virConnectDomainQemuMonitorEventDeregister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainQemuMonitorEventDeregister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectDomainQemuMonitorEventDeregister", "callbackID in virConnectDomainQemuMonitorEventDeregister must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -3117,7 +3117,7 @@ pub unsafe extern "C" fn virtrs_virConnectDomainQemuMonitorEventRegister(conn: v
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainQemuAgentCommand(domain: virDomainPtr, cmd: *const c_char, timeout: c_int, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainQemuAgentCommand checks each before use.
-    run("virDomainQemuAgentCommand", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainQemuAgentCommand", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let cmd_s = crate::capi::marshal::text(cmd); let v = crate::driver_entry!(h.driver_conn()?, api.domain_qemu_agent_command)(h.obj(), cmd_s.as_deref(), timeout, flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
@@ -3141,13 +3141,13 @@ pub unsafe extern "C" fn virtrs_virDomainQemuMonitorCommandWithFiles(domain: vir
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterCGroup(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterCGroup checks each before use.
-    run("virDomainLxcEnterCGroup", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainLxcEnterCGroup", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_lxc_enter_c_group)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterNamespace(domain: virDomainPtr, nfdlist: c_uint, fdlist: *mut c_int, noldfdlist: *mut c_uint, oldfdlist: *mut *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterNamespace checks each before use.
-    run("virDomainLxcEnterNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let _h = DomainHandle::check(domain)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainLxcEnterNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check(domain)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -3165,85 +3165,85 @@ pub unsafe extern "C" fn virtrs_virDomainLxcOpenNamespace(domain: virDomainPtr, 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientClose(client: virAdmClientPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientClose checks each before use.
-    run("virAdmClientClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientFree(client: virAdmClientPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientFree checks each before use.
-    run("virAdmClientFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetID(client: virAdmClientPtr) -> c_ulonglong {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetID checks each before use.
-    run("virAdmClientGetID", crate::generated::consts::VIR_FROM_ADMIN, 0, || unsafe { { let _h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetID", crate::generated::consts::VIR_FROM_ADMIN, 0, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetInfo(client: virAdmClientPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetInfo checks each before use.
-    run("virAdmClientGetInfo", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetInfo", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetTimestamp(client: virAdmClientPtr) -> c_longlong {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetTimestamp checks each before use.
-    run("virAdmClientGetTimestamp", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetTimestamp", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetTransport(client: virAdmClientPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetTransport checks each before use.
-    run("virAdmClientGetTransport", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetTransport", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectClose(conn: virAdmConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectClose checks each before use.
-    run("virAdmConnectClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetLibVersion(conn: virAdmConnectPtr, libVer: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetLibVersion checks each before use.
-    run("virAdmConnectGetLibVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetLibVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetLoggingFilters(conn: virAdmConnectPtr, filters: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetLoggingFilters checks each before use.
-    run("virAdmConnectGetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetLoggingOutputs(conn: virAdmConnectPtr, outputs: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetLoggingOutputs checks each before use.
-    run("virAdmConnectGetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetURI(conn: virAdmConnectPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetURI checks each before use.
-    run("virAdmConnectGetURI", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetURI", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectIsAlive(conn: virAdmConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectIsAlive checks each before use.
-    run("virAdmConnectIsAlive", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectIsAlive", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectListServers(conn: virAdmConnectPtr, servers: *mut *mut virAdmServerPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectListServers checks each before use.
-    run("virAdmConnectListServers", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectListServers", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectLookupServer(conn: virAdmConnectPtr, name: *const c_char, flags: c_uint) -> virAdmServerPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectLookupServer checks each before use.
-    run("virAdmConnectLookupServer", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectLookupServer", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -3255,37 +3255,37 @@ pub unsafe extern "C" fn virtrs_virAdmConnectOpen(name: *const c_char, flags: c_
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectRef(conn: virAdmConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectRef checks each before use.
-    run("virAdmConnectRef", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectRef", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectRegisterCloseCallback(conn: virAdmConnectPtr, cb: virAdmConnectCloseFunc, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectRegisterCloseCallback checks each before use.
-    run("virAdmConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectSetDaemonTimeout(conn: virAdmConnectPtr, timeout: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectSetDaemonTimeout checks each before use.
-    run("virAdmConnectSetDaemonTimeout", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectSetDaemonTimeout", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectSetLoggingFilters(conn: virAdmConnectPtr, filters: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectSetLoggingFilters checks each before use.
-    run("virAdmConnectSetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectSetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectSetLoggingOutputs(conn: virAdmConnectPtr, outputs: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectSetLoggingOutputs checks each before use.
-    run("virAdmConnectSetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectSetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectUnregisterCloseCallback(conn: virAdmConnectPtr, cb: virAdmConnectCloseFunc) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectUnregisterCloseCallback checks each before use.
-    run("virAdmConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -3303,55 +3303,55 @@ pub unsafe extern "C" fn virtrs_virAdmInitialize() -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerFree(srv: virAdmServerPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerFree checks each before use.
-    run("virAdmServerFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerGetClientLimits(srv: virAdmServerPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerGetClientLimits checks each before use.
-    run("virAdmServerGetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerGetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerGetName(srv: virAdmServerPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerGetName checks each before use.
-    run("virAdmServerGetName", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null(), || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerGetName", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null(), || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerGetThreadPoolParameters(srv: virAdmServerPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerGetThreadPoolParameters checks each before use.
-    run("virAdmServerGetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerGetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerListClients(srv: virAdmServerPtr, clients: *mut *mut virAdmClientPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerListClients checks each before use.
-    run("virAdmServerListClients", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerListClients", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerLookupClient(srv: virAdmServerPtr, id: c_ulonglong, flags: c_uint) -> virAdmClientPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerLookupClient checks each before use.
-    run("virAdmServerLookupClient", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerLookupClient", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerSetClientLimits(srv: virAdmServerPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerSetClientLimits checks each before use.
-    run("virAdmServerSetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerSetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerSetThreadPoolParameters(srv: virAdmServerPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerSetThreadPoolParameters checks each before use.
-    run("virAdmServerSetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerSetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerUpdateTlsFiles(srv: virAdmServerPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerUpdateTlsFiles checks each before use.
-    run("virAdmServerUpdateTlsFiles", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerUpdateTlsFiles", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
