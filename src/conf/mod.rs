@@ -1,2 +1,4 @@
-//! XML documents (domain, network, storage, ...): parsers and formatters
-//! shared by the drivers.
+//! XML documents (domain, network, storage, ...): models, parsers and
+//! formatters shared by the drivers, one module per document.
+
+pub mod xml;

@@ -1,6 +1,7 @@
 //! The test driver's in-memory host.
 
 use crate::core::error::{Error, Result};
+use crate::core::events::EventQueue;
 use crate::core::uuid::{self, Uuid};
 use crate::generated::consts::*;
 use parking_lot::Mutex;
@@ -88,9 +89,17 @@ fn strip_attr(head: &str, attr: &str) -> String {
     }
 }
 
+/// One test host. Each object family keeps its own state behind its own
+/// lock; `events` is where state changes are announced.
+#[allow(dead_code)] // families are filled in one by one
 pub struct TestState {
     pub domains: Mutex<Vec<DomState>>,
     next_id: Mutex<i32>,
+    pub networks: Mutex<super::network::NetworkState>,
+    pub interfaces: Mutex<super::interface::InterfaceState>,
+    pub nodedevs: Mutex<super::nodedev::NodeDevState>,
+    pub storage: Mutex<super::storage::StorageState>,
+    pub events: EventQueue,
 }
 
 static DEFAULT: Mutex<Weak<TestState>> = Mutex::new(Weak::new());
@@ -135,7 +144,15 @@ impl TestState {
         if let Some(s) = g.upgrade() {
             return s;
         }
-        let s = Arc::new(TestState { domains: Mutex::new(Vec::new()), next_id: Mutex::new(1) });
+        let s = Arc::new(TestState {
+            domains: Mutex::new(Vec::new()),
+            next_id: Mutex::new(1),
+            networks: Default::default(),
+            interfaces: Default::default(),
+            nodedevs: Default::default(),
+            storage: Default::default(),
+            events: EventQueue::new(),
+        });
         let d = s.define(DEFAULT_DOMAIN_XML, true).expect("built-in domain");
         debug_assert_eq!(d.id, 1);
         // the built-in domain is both running and defined
