@@ -1,0 +1,1 @@
+"""Differential scenarios, one module per area; see ../differential.py."""
