@@ -667,6 +667,11 @@ def write_rust(specs, over, values, out):
                 if an in argtypes and an not in counted:
                     test = "is_none" if argtypes[an] in functype_names else "is_null"
                     pro.append(f"if {arg_name(an)}.{test}() {{ return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
+            bf = facts.get("bad_flags")
+            if isinstance(bf, dict) and bf.get("rejected_by") == "api" and "flags" in argtypes:
+                # the API layer itself accepts no flag here
+                pro.append(f"if flags != 0 {{ return Err(crate::core::error::Error::arg_error(\"flags\", \"{name}\", "
+                           f"format!(\"unsupported flags (0x{{:x}}) in function {name}\", flags))); }}")
             for an, err in (facts.get("negative_int") or {}).items():
                 # only libvirt's own range checks, not errors raised later
                 if an in argtypes and isinstance(err, dict) and err["message"].startswith(f"{an} in {name} must"):

@@ -7,6 +7,7 @@ pub mod connect;
 pub mod driver;
 pub mod error;
 pub mod events;
+pub mod migration;
 pub mod objects;
 pub mod registry;
 pub mod typed_params;

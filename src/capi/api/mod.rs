@@ -4,8 +4,10 @@
 //! runs it through the recipe in `capi::entry`.
 
 pub mod connect;
+pub mod descriptors;
 pub mod domain;
 pub mod errors;
 pub mod library;
+pub mod migration;
 pub mod objects;
 pub mod typed_params;
