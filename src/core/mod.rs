@@ -2,6 +2,7 @@
 //! client configuration and the driver registry. It knows no driver; the
 //! crate root registers them at initialisation.
 
+pub mod admin;
 pub mod config;
 pub mod connect;
 pub mod driver;

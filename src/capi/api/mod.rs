@@ -3,6 +3,7 @@
 //! A body has the C signature and returns `Result<ret>`; the generated shim
 //! runs it through the recipe in `capi::entry`.
 
+pub mod admin;
 pub mod connect;
 pub mod descriptors;
 pub mod domain;

@@ -3249,7 +3249,7 @@ pub unsafe extern "C" fn virtrs_virAdmConnectLookupServer(conn: virAdmConnectPtr
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectOpen(name: *const c_char, flags: c_uint) -> virAdmConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectOpen checks each before use.
-    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || Err(crate::core::error::Error::no_support()))
+    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { api::admin::virAdmConnectOpen(name, flags) })
 }
 
 #[no_mangle]
@@ -3291,13 +3291,13 @@ pub unsafe extern "C" fn virtrs_virAdmConnectUnregisterCloseCallback(conn: virAd
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmGetVersion(libVer: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmGetVersion checks each before use.
-    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
+    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { api::admin::virAdmGetVersion(libVer) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmInitialize() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmInitialize checks each before use.
-    run("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
+    run_raw("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { api::admin::virAdmInitialize() })
 }
 
 #[no_mangle]
