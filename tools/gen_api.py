@@ -24,6 +24,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIBS = ["libvirt", "libvirt-qemu", "libvirt-lxc", "libvirt-admin"]
 PRIVATE_NODE = "LIBVIRT_PRIVATE_9.0.0"
 PRIVATE_PREFIX = "virtrs_"
+# constructors libvirt exports in its private node for its own tools and
+# tests (src/capi/private.rs); programs written against libvirt use them
+PRIVATE_CONSTRUCTORS = ["virGetDomainCheckpoint", "virGetDomainSnapshot", "virGetNWFilter",
+                        "virGetNWFilterBinding", "virGetNetworkPort", "virGetSecret"]
 
 # Handle classes: C opaque struct -> (Rust handle type, error raised for a bad handle)
 HANDLES = {
@@ -328,7 +332,7 @@ def write_maps(specs, out):
             # entry points behind the thin side libraries, as libvirt's own private node
             nodes.append([PRIVATE_NODE, None])
             syms[PRIVATE_NODE] = [PRIVATE_PREFIX + f["name"] for other, sp in specs.items()
-                                  if other != "libvirt" for f in sp["functions"]]
+                                  if other != "libvirt" for f in sp["functions"]] + PRIVATE_CONSTRUCTORS
         for i, (node, parent) in enumerate(nodes):
             lines.append(f"{node} {{")
             if syms.get(node):
