@@ -25,7 +25,11 @@ unsafe fn name(p: *const c_char) -> String {
 
 unsafe fn uuid_or_zero(p: *const c_uchar) -> uuid::Uuid {
     // SAFETY: forwarded caller contract (16 bytes when non-NULL).
-    if p.is_null() { [0; 16] } else { unsafe { marshal::uuid(p) } }
+    if p.is_null() {
+        [0; 16]
+    } else {
+        unsafe { marshal::uuid(p) }
+    }
 }
 
 /// # Safety
@@ -59,7 +63,11 @@ pub unsafe extern "C" fn virGetSecret(
 /// # Safety
 /// As for [`virGetSecret`].
 #[no_mangle]
-pub unsafe extern "C" fn virGetNWFilter(conn: virConnectPtr, name_p: *const c_char, uuid: *const c_uchar) -> virNWFilterPtr {
+pub unsafe extern "C" fn virGetNWFilter(
+    conn: virConnectPtr,
+    name_p: *const c_char,
+    uuid: *const c_uchar,
+) -> virNWFilterPtr {
     construct("virGetNWFilter", || {
         // SAFETY: the caller's contract.
         let (h, name, uuid) = unsafe { (ConnectHandle::check(conn)?, name(name_p), uuid_or_zero(uuid)) };
