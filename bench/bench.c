@@ -48,11 +48,16 @@ struct workload {
     long (*op)(struct bench *, unsigned long i); /* units done, <0 error */
 };
 
-static double now(void)
+static double clock_secs(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+    return clock_secs(CLOCK_MONOTONIC);
 }
 
 /* A line of /proc/self/status in KiB: VmRSS now, VmHWM at its peak (unlike
@@ -147,7 +152,7 @@ static int populate(struct bench *b, int n, double cap)
     if (!b->names || !b->uuids)
         return -1;
     long rss0 = rss_kib();
-    double t0 = now(), t = t0;
+    double t0 = now(), t = t0, cpu0 = clock_secs(CLOCK_PROCESS_CPUTIME_ID);
     int k;
     for (k = 0; k < n && t - t0 < cap; k++) {
         snprintf(b->names[k], sizeof b->names[k], "bench-%07d", k);
@@ -164,8 +169,8 @@ static int populate(struct bench *b, int n, double cap)
     t = now();
     if (n)
         printf("{\"workload\": \"define\", \"status\": \"ok\", \"target\": %d, \"n\": %d, \"ops\": %d, "
-               "\"units\": %d, \"secs\": %.6f, \"rss_delta_kib\": %ld}\n",
-               n, k, k, k, t - t0, rss_kib() - rss0);
+               "\"units\": %d, \"secs\": %.6f, \"cpu_secs\": %.6f, \"rss_delta_kib\": %ld}\n",
+               n, k, k, k, t - t0, clock_secs(CLOCK_PROCESS_CPUTIME_ID) - cpu0, rss_kib() - rss0);
     b->n = k;
     if (k == 0) {                        /* the built-in domain stands in */
         virDomainPtr d = virDomainLookupByName(b->conn, "test");
@@ -356,12 +361,11 @@ static void *worker(void *arg)
 }
 
 /* Runs w->op on w->threads threads for about secs seconds. */
-static double timed(struct bench *b, const struct workload *w, double secs, long *ops, long *units, int *failed)
+static void timed(struct bench *b, const struct workload *w, double secs, long *ops, long *units, int *failed)
 {
     struct run r = { .w = w, .b = b };
     pthread_t t[MAX_THREADS];
     struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
-    double t0 = now();
     for (int k = 0; k < w->threads; k++)
         pthread_create(&t[k], NULL, worker, &r);
     nanosleep(&ts, NULL);
@@ -371,11 +375,11 @@ static double timed(struct bench *b, const struct workload *w, double secs, long
     *ops = r.ops;
     *units = r.units;
     *failed = r.failed;
-    return now() - t0;
 }
 
-/* Events: the rate is what reached the callback, counted until it stops. */
-static double drain_events(struct bench *b, double t0, long generated, long *units)
+/* Events: the rate is what reached the callback, counted until it stops;
+ * returns when the last one came. */
+static double drain_events(struct bench *b, long generated, long *units)
 {
     double last = now();
     long seen = -1;
@@ -387,7 +391,7 @@ static double drain_events(struct bench *b, double t0, long generated, long *uni
         usleep(1000);
     }
     *units = atomic_load(&b->delivered);
-    return (*units < generated ? last : now()) - t0;
+    return *units < generated ? last : now();
 }
 
 static void run_workload(struct bench *b, const struct workload *w, double secs)
@@ -401,13 +405,13 @@ static void run_workload(struct bench *b, const struct workload *w, double secs)
                prep > 0 ? "unsupported" : "error", prep > 0 ? "registration failed" : "prepare failed");
         return;
     }
-    double t0 = now();
-    double elapsed = timed(b, w, secs, &ops, &units, &failed);
-    if (w->prepare == prep_events)
-        elapsed = drain_events(b, t0, units, &units);
+    double t0 = now(), cpu0 = clock_secs(CLOCK_PROCESS_CPUTIME_ID);
+    timed(b, w, secs, &ops, &units, &failed);
+    double end = w->prepare == prep_events ? drain_events(b, units, &units) : now();
     printf("{\"workload\": \"%s\", \"status\": \"%s\", \"what\": \"%s\", \"threads\": %d, \"n\": %d, "
-           "\"ops\": %ld, \"units\": %ld, \"secs\": %.6f, \"rss_kib\": %ld}\n",
-           w->name, failed ? "error" : "ok", w->what, w->threads, b->n, ops, units, elapsed, rss_kib());
+           "\"ops\": %ld, \"units\": %ld, \"secs\": %.6f, \"cpu_secs\": %.6f, \"rss_kib\": %ld}\n",
+           w->name, failed ? "error" : "ok", w->what, w->threads, b->n, ops, units, end - t0,
+           clock_secs(CLOCK_PROCESS_CPUTIME_ID) - cpu0, rss_kib());
     fflush(stdout);
 }
 
