@@ -27,17 +27,25 @@ TARGET_RATIO, TARGET_GEOMEAN, TARGET_RSS, TARGET_FLAT = 3.0, 5.0, 0.5, 2.0
 MAIN_SIZE = 10000
 
 
-def run_process(bench, libdir, args):
+def run_process(bench, libdir, args, timeout=None):
+    """The JSON lines of one run; a crash or a hang becomes a "crashed" line."""
     env = dict(os.environ, LD_LIBRARY_PATH=libdir)
-    p = subprocess.run([bench, *args], env=env, capture_output=True, text=True)
-    lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
-    if p.returncode != 0:
-        sys.exit(f"bench {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+    try:
+        p = subprocess.run([bench, *args], env=env, capture_output=True, text=True, timeout=timeout)
+        out, err, rc = p.stdout, p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, err, rc = (e.stdout or b"").decode(), (e.stderr or b"").decode(), "timeout"
+    lines = [json.loads(l) for l in out.splitlines() if l.startswith("{") and l.endswith("}")]
+    if rc != 0:
+        print(f"bench {' '.join(args)} (LD_LIBRARY_PATH={libdir!r}) failed ({rc}):\n{err}", file=sys.stderr)
+        lines.append({"crashed": f"exit {rc}"})
     return lines
 
 
 def check_library(lines, libdir, label):
-    path = next(l["library"] for l in lines if "library" in l)
+    path = next((l["library"] for l in lines if "library" in l), None)
+    if path is None:
+        return None
     ours = bool(libdir) and os.path.realpath(path).startswith(os.path.realpath(libdir))
     if ours != bool(libdir):
         sys.exit(f"{label}: expected {'our' if libdir else 'the system'} library, loaded {path}")
@@ -61,13 +69,18 @@ def measure(a):
     for r in range(a.rounds):
         for suffix, args in procs:
             for label, libdir in libs if r % 2 == 0 else libs[::-1]:
-                lines = run_process(a.bench, libdir, ["-t", str(a.secs), "-c", str(a.cap), *args])
-                libpaths[label] = check_library(lines, libdir, label)
-                peak = next(l["peak_rss_kib"] for l in lines if "peak_rss_kib" in l)
-                for l in lines:
+                n, names = args[1], args[2:]
+                limit = a.cap + 10 * a.secs * len(names) + 60
+                lines = run_process(a.bench, libdir, ["-t", str(a.secs), "-c", str(a.cap), *args], limit)
+                libpaths[label] = check_library(lines, libdir, label) or libpaths.get(label)
+                peak = next((l["peak_rss_kib"] for l in lines if "peak_rss_kib" in l), 0)
+                seen = {l["workload"] for l in lines if "workload" in l}
+                crash = [{"workload": w, "status": "crashed"} for w in (["define"] if n != "0" else []) + names
+                         if w not in seen and any("crashed" in l for l in lines)]
+                for l in lines + crash:
                     if "workload" in l:
                         runs[label].setdefault(l["workload"] + suffix, []).append(dict(l, peak_rss_kib=peak))
-            print(f"round {r + 1}/{a.rounds}: {' '.join(args[2:])} -n {args[1]}", file=sys.stderr)
+            print(f"round {r + 1}/{a.rounds}: {' '.join(names)} -n {n}", file=sys.stderr)
     return libs, runs, libpaths, table
 
 
