@@ -15,8 +15,10 @@ static void show(const char *what, int failed)
 int main(void)
 {
     static const char *uris[] = {
-        "libvirtd:///system", "libvirtd:///session", "libvirtd:///foo", "libvirtd:///",
-        "libvirtd://host/system", "virtqemud:///system", "virtqemud:///session",
+        /* no daemon socket may exist at these paths (the protocol on a
+         * live admin socket is not spoken yet) */
+        "libvirtd:///session", "libvirtd:///foo", "libvirtd:///",
+        "libvirtd://host/system?socket=/nonexistent/sock", "virtqemud:///session",
         "virtfood:///system", "libvirt:///system", "LIBVIRTD:///system", "bogus:///x",
         "libvirtd+unix:///system", "virtqemud:///system?mode=legacy",
         "virtqemud:///embed?root=/tmp", "libvirtd:///system?socket=/nonexistent/sock",
