@@ -89,11 +89,8 @@ pub fn reset_last_error() {
     LAST.with(|l| {
         let mut l = l.borrow_mut();
         // the common case on every call: nothing to free
-        let empty = l.code == VIR_ERR_OK
-            && l.message.is_null()
-            && l.str1.is_null()
-            && l.str2.is_null()
-            && l.str3.is_null();
+        let empty =
+            l.code == VIR_ERR_OK && l.message.is_null() && l.str1.is_null() && l.str2.is_null() && l.str3.is_null();
         if !empty {
             clear(&mut l);
         }
