@@ -39,6 +39,9 @@ pub fn xml(data: &[u8]) {
     }
 }
 
+/// A fuzz target: any input must be handled without panicking.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the regression replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] =
+pub const TARGETS: &[(&str, Target)] =
     &[("uri", uri), ("admin_uri", admin_uri), ("typed_params", typed_params), ("xml", xml)];
