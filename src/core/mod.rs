@@ -6,6 +6,7 @@ pub mod config;
 pub mod connect;
 pub mod driver;
 pub mod error;
+pub mod event_loop;
 pub mod events;
 pub mod objects;
 pub mod registry;

@@ -6,6 +6,7 @@
 pub mod connect;
 pub mod domain;
 pub mod errors;
+pub mod events;
 pub mod library;
 pub mod objects;
 pub mod typed_params;

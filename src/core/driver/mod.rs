@@ -51,10 +51,12 @@ macro_rules! driver_table {
 #[rustfmt::skip]
 mod api_table;
 mod domain;
+mod events;
 mod host;
 
 pub use api_table::*;
 pub use domain::*;
+pub use events::*;
 pub use host::*;
 
 /// Declares the driver's complete table from its per-family tables.
@@ -90,6 +92,7 @@ macro_rules! driver_families {
 driver_families! {
     host: HostTable,
     domain: DomainTable,
+    events: EventTable,
     api: ApiTable,
 }
 

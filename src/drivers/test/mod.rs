@@ -4,6 +4,7 @@
 //! it needs grows in `conf/`.
 
 mod domain;
+mod events;
 mod host;
 mod interface;
 mod network;
@@ -31,6 +32,7 @@ pub fn register() {
         interface::install(&mut table);
         nodedev::install(&mut table);
         storage::install(&mut table);
+        events::install(&mut table);
         ConnectDriver { name: "TEST", open, table }
     });
     crate::core::registry::register(driver);
