@@ -465,7 +465,7 @@ mod tests {
     use super::*;
 
     fn subject(name: &str) -> Subject {
-        Subject { name: name.into(), uuid: [name.len() as u8; 16], id: -1 }
+        Subject { name: name.into(), uuid: [name.as_bytes()[0]; 16], id: -1 }
     }
 
     #[test]
@@ -489,5 +489,59 @@ mod tests {
         assert_eq!(Event::NodeDeviceUpdate { device: subject("d") }.family(), Family::NodeDevice);
         assert!(Filter::Name("d".into()).accepts(&subject("d")));
         assert!(!Filter::Uuid([9; 16]).accepts(&subject("d")));
+    }
+
+    #[test]
+    fn delivery_in_order_with_removal_during_dispatch() {
+        use std::sync::atomic::AtomicUsize;
+        crate::initialize();
+        event_loop::register_default();
+        let conn = Connect::open(Some("test:///default"), false, 0).unwrap();
+        let q = EventQueue::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let freed = Arc::new(AtomicUsize::new(0));
+        let add = |key: usize, filter: Filter| {
+            let (seen, freed, q2, c2) = (seen.clone(), freed.clone(), q.clone(), conn.clone());
+            q.register(Callback {
+                conn: conn.clone(),
+                family: Family::Domain,
+                event_id: VIR_DOMAIN_EVENT_ID_REBOOT,
+                legacy: false,
+                filter,
+                key,
+                deliver: Box::new(move |ev| {
+                    seen.lock().push((key, ev.subject().name.clone()));
+                    // the first callback removes the second one mid-dispatch
+                    if key == 1 {
+                        let _ = q2.deregister(&c2, 1);
+                    }
+                }),
+                free: Some(Box::new(move || {
+                    freed.fetch_add(1, Ordering::SeqCst);
+                })),
+            })
+        };
+        assert_eq!(add(1, Filter::All).unwrap(), 0);
+        assert_eq!(add(2, Filter::All).unwrap(), 1);
+        assert_eq!(add(3, Filter::Uuid(subject("b").uuid)).unwrap(), 2);
+        let dup = add(3, Filter::Uuid(subject("b").uuid)).unwrap_err();
+        assert_eq!(dup.message, "invalid argument: event callback already tracked");
+        q.queue(Event::DomainReboot { domain: subject("a") });
+        q.queue(Event::DomainReboot { domain: subject("b") });
+        q.queue(Event::DomainLifecycle { domain: subject("b"), event: 0, detail: 0 });
+        while seen.lock().len() < 3 {
+            event_loop::DefaultLoop::global().run_once();
+        }
+        let want = vec![(1, "a".to_string()), (1, "b".to_string()), (3, "b".to_string())];
+        assert_eq!(*seen.lock(), want);
+        assert_eq!(freed.load(Ordering::SeqCst), 1, "freed once delivery ended");
+        let e = q.deregister(&conn, 1).unwrap_err();
+        assert_eq!(e.message, "invalid argument: could not find event callback 1 for deletion");
+        q.deregister(&conn, 0).unwrap();
+        q.deregister(&conn, 2).unwrap();
+        assert_eq!(freed.load(Ordering::SeqCst), 3);
+        assert_eq!(q.callback_count(), 0);
+        q.queue(Event::DomainReboot { domain: subject("a") });
+        assert!(q.drain().is_empty(), "no timer, no queue");
     }
 }

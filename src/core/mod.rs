@@ -10,6 +10,7 @@ pub mod event_loop;
 pub mod events;
 pub mod objects;
 pub mod registry;
+pub mod stream;
 pub mod typed_params;
 pub mod uri;
 pub mod uuid;

@@ -337,14 +337,14 @@ unsafe fn filter_of<T: HandleClass>(
 }
 
 macro_rules! call_as {
-    ($cb:expr, fn($($t:ty),*) -> $r:ty, $($a:expr),*) => {{
+    ($cb:expr, fn($($t:ty),* $(,)?) -> $r:ty, $($a:expr),* $(,)?) => {{
         // SAFETY: the application registered this function for this event
         // id, whose signature is the one named here.
         let f: unsafe extern "C" fn($($t),*) -> $r = unsafe { std::mem::transmute($cb) };
         // SAFETY: the arguments live for the duration of the call.
         unsafe { f($($a),*) }
     }};
-    ($cb:expr, fn($($t:ty),*), $($a:expr),*) => {{
+    ($cb:expr, fn($($t:ty),* $(,)?), $($a:expr),* $(,)?) => {{
         // SAFETY: the application registered this function for this event
         // id, whose signature is the one named here.
         let f: unsafe extern "C" fn($($t),*) = unsafe { std::mem::transmute($cb) };

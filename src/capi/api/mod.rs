@@ -9,4 +9,5 @@ pub mod errors;
 pub mod events;
 pub mod library;
 pub mod objects;
+pub mod stream;
 pub mod typed_params;

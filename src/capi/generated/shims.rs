@@ -2889,31 +2889,31 @@ pub unsafe extern "C" fn virStorageVolWipePattern(vol: virStorageVolPtr, algorit
 #[no_mangle]
 pub unsafe extern "C" fn virStreamAbort(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamAbort checks each before use.
-    run("virStreamAbort", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamAbort", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamAbort(stream) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventAddCallback(stream: virStreamPtr, events: c_int, cb: virStreamEventCallback, opaque: *mut c_void, ff: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventAddCallback checks each before use.
-    run("virStreamEventAddCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventAddCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamEventAddCallback(stream, events, cb, opaque, ff) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventRemoveCallback(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventRemoveCallback checks each before use.
-    run("virStreamEventRemoveCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventRemoveCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamEventRemoveCallback(stream) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventUpdateCallback(stream: virStreamPtr, events: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventUpdateCallback checks each before use.
-    run("virStreamEventUpdateCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventUpdateCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamEventUpdateCallback(stream, events) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamFinish(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamFinish checks each before use.
-    run("virStreamFinish", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamFinish", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamFinish(stream) } })
 }
 
 #[no_mangle]
@@ -2925,31 +2925,31 @@ pub unsafe extern "C" fn virStreamFree(stream: virStreamPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virStreamNew(conn: virConnectPtr, flags: c_uint) -> virStreamPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamNew checks each before use.
-    run("virStreamNew", crate::generated::consts::VIR_FROM_STREAMS, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamNew", crate::generated::consts::VIR_FROM_STREAMS, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamNew(conn, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecv(stream: virStreamPtr, data: *mut c_char, nbytes: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecv checks each before use.
-    run("virStreamRecv", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecv")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecv", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecv")); } api::stream::virStreamRecv(stream, data, nbytes) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvAll(stream: virStreamPtr, handler: virStreamSinkFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvAll checks each before use.
-    run("virStreamRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamRecvAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamRecvAll")); } api::stream::virStreamRecvAll(stream, handler, opaque) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvFlags(stream: virStreamPtr, data: *mut c_char, nbytes: usize, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvFlags checks each before use.
-    run("virStreamRecvFlags", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecvFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvFlags", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecvFlags")); } api::stream::virStreamRecvFlags(stream, data, nbytes, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvHole(stream: virStreamPtr, length: *mut c_longlong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvHole checks each before use.
-    run("virStreamRecvHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if length.is_null() { return Err(crate::core::error::Error::null_arg("length", "virStreamRecvHole")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if length.is_null() { return Err(crate::core::error::Error::null_arg("length", "virStreamRecvHole")); } api::stream::virStreamRecvHole(stream, length, flags) } })
 }
 
 #[no_mangle]
@@ -2961,31 +2961,31 @@ pub unsafe extern "C" fn virStreamRef(stream: virStreamPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSend(stream: virStreamPtr, data: *const c_char, nbytes: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSend checks each before use.
-    run("virStreamSend", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamSend")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSend", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamSend")); } api::stream::virStreamSend(stream, data, nbytes) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSendAll(stream: virStreamPtr, handler: virStreamSourceFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSendAll checks each before use.
-    run("virStreamSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSendAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSendAll")); } api::stream::virStreamSendAll(stream, handler, opaque) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSendHole(stream: virStreamPtr, length: c_longlong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSendHole checks each before use.
-    run("virStreamSendHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSendHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamSendHole(stream, length, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSparseRecvAll(stream: virStreamPtr, handler: virStreamSinkFunc, holeHandler: virStreamSinkHoleFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSparseRecvAll checks each before use.
-    run("virStreamSparseRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseRecvAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseRecvAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSparseRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseRecvAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseRecvAll")); } api::stream::virStreamSparseRecvAll(stream, handler, holeHandler, opaque) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSparseSendAll(stream: virStreamPtr, handler: virStreamSourceFunc, holeHandler: virStreamSourceHoleFunc, skipHandler: virStreamSourceSkipFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSparseSendAll checks each before use.
-    run("virStreamSparseSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseSendAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseSendAll")); } if skipHandler.is_none() { return Err(crate::core::error::Error::null_arg("skipHandler", "virStreamSparseSendAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSparseSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseSendAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseSendAll")); } if skipHandler.is_none() { return Err(crate::core::error::Error::null_arg("skipHandler", "virStreamSparseSendAll")); } api::stream::virStreamSparseSendAll(stream, handler, holeHandler, skipHandler, opaque) } })
 }
 
 #[no_mangle]

@@ -11,6 +11,7 @@ mod network;
 mod nodedev;
 mod state;
 mod storage;
+mod streams;
 
 use crate::core::driver::{ConnectDriver, DriverTable, Open, OpenRequest};
 use crate::core::error::{Error, Result};
@@ -33,6 +34,7 @@ pub fn register() {
         nodedev::install(&mut table);
         storage::install(&mut table);
         events::install(&mut table);
+        streams::install(&mut table);
         ConnectDriver { name: "TEST", open, table }
     });
     crate::core::registry::register(driver);
