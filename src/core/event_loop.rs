@@ -158,13 +158,17 @@ impl DefaultLoop {
             if pfd.revents == 0 {
                 continue;
             }
+            // the watch may have been removed or changed since the poll began
             let found = {
                 let st = self.state.lock();
-                st.watches.iter().find(|w| w.id == id).map(|w| (w.cb.clone(), w.fd))
+                st.watches.iter().find(|w| w.id == id && w.events != 0).map(|w| (w.cb.clone(), w.fd, w.events))
             };
-            if let Some((cb, fd)) = found {
-                cb(id, fd, from_poll(pfd.revents));
-                dispatched = true;
+            if let Some((cb, fd, wanted)) = found {
+                let ev = from_poll(pfd.revents) & (wanted | HANDLE_ERROR | HANDLE_HANGUP);
+                if ev != 0 {
+                    cb(id, fd, ev);
+                    dispatched = true;
+                }
             }
         }
         if !dispatched {
