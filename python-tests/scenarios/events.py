@@ -320,3 +320,40 @@ def events_every_family_registers_as_libvirt(libvirt):
     # which families and ids the test driver accepts (secrets: none)
     out = record(libvirt, [], families=("domain", "network", "pool", "nodedev", "secret"))
     return out["registration_errors"]
+
+
+# --------------------------------------------------------------------------
+# streams
+# --------------------------------------------------------------------------
+
+@scenario
+def streams_without_a_driver(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    st = c.newStream(0)
+    out = [call(st.send, b"abc"), call(st.recv, 10), call(st.recvHole), call(st.sendHole, 10),
+           call(st.recvFlags, 10, 0), call(st.finish), call(st.abort),
+           call(st.recvAll, lambda s, d, o: len(d), None),
+           call(st.sendAll, lambda s, n, o: b"", None)]
+    st = c.newStream(libvirt.VIR_STREAM_NONBLOCK)
+    out += [call(st.recvAll, lambda s, d, o: len(d), None), call(st.sendAll, lambda s, n, o: b"", None),
+            call(st.sparseRecvAll, lambda s, d, o: len(d), lambda s, n, o: 0, None)]
+    return out
+
+
+@scenario
+def streams_screenshot(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    st = c.newStream(0)
+    out = [d.screenshot(st, 0, 0)]
+    head = st.recv(8)
+    chunks = []
+    st.recvAll(lambda s, data, o: chunks.append(len(data)) or len(data), None)
+    out += [head.hex(), sum(chunks) > 1000, st.recv(10).hex(), st.finish(), call(st.finish), call(st.recv, 10),
+            call(st.send, b"x"), call(d.screenshot, c.newStream(0), 0, 1)]
+    st = c.newStream(0)
+    d.screenshot(st, 0, 0)
+    out += [call(st.send, b"x"), call(st.recvAll, lambda s, data, o: -1, None), call(st.recv, 1), st.abort()]
+    return out

@@ -529,8 +529,15 @@ mod tests {
         q.queue(Event::DomainReboot { domain: subject("a") });
         q.queue(Event::DomainReboot { domain: subject("b") });
         q.queue(Event::DomainLifecycle { domain: subject("b"), event: 0, detail: 0 });
-        while seen.lock().len() < 3 {
+        for _ in 0..200 {
+            if seen.lock().len() >= 3 {
+                break;
+            }
+            // a short timer keeps this thread from blocking when another
+            // test's thread ran the iteration that delivered
+            let t = event_loop::add_timeout(5, Arc::new(|_| {}), None);
             event_loop::DefaultLoop::global().run_once();
+            event_loop::remove_timeout(t);
         }
         let want = vec![(1, "a".to_string()), (1, "b".to_string()), (3, "b".to_string())];
         assert_eq!(*seen.lock(), want);

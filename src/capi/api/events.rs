@@ -860,3 +860,210 @@ pub(crate) unsafe fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int
         None => Err(Error::no_support().from_domain(VIR_FROM_DOMAIN)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::events::GraphicsAddress;
+    use crate::core::typed_params::TypedParam;
+    use parking_lot::Mutex;
+
+    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    fn name(d: virDomainPtr) -> String {
+        // SAFETY: a live domain handle passed to a callback.
+        unsafe { DomainHandle::check(d) }.map(|h| h.obj().name.clone()).unwrap_or_default()
+    }
+
+    fn text(p: *const c_char) -> String {
+        // SAFETY: a NUL-terminated string passed to a callback, or NULL.
+        unsafe { crate::capi::strings::opt_str(p) }.map(|s| s.into_owned()).unwrap_or_else(|| "NULL".into())
+    }
+
+    unsafe extern "C" fn lifecycle(
+        _c: virConnectPtr,
+        d: virDomainPtr,
+        ev: c_int,
+        det: c_int,
+        _o: *mut c_void,
+    ) -> c_int {
+        SEEN.lock().push(format!("lifecycle {} {ev} {det}", name(d)));
+        0
+    }
+
+    unsafe extern "C" fn rtc(_c: virConnectPtr, d: virDomainPtr, off: i64, _o: *mut c_void) {
+        SEEN.lock().push(format!("rtc {} {off}", name(d)));
+    }
+
+    unsafe extern "C" fn io_reason(
+        _c: virConnectPtr,
+        d: virDomainPtr,
+        src: *const c_char,
+        alias: *const c_char,
+        action: c_int,
+        reason: *const c_char,
+        _o: *mut c_void,
+    ) {
+        SEEN.lock().push(format!("io {} {} {} {action} {}", name(d), text(src), text(alias), text(reason)));
+    }
+
+    unsafe extern "C" fn graphics(
+        _c: virConnectPtr,
+        d: virDomainPtr,
+        phase: c_int,
+        local: *const virDomainEventGraphicsAddress,
+        _remote: *const virDomainEventGraphicsAddress,
+        scheme: *const c_char,
+        subject: *const virDomainEventGraphicsSubject,
+        _o: *mut c_void,
+    ) {
+        // SAFETY: live structures for the duration of the callback.
+        let (l, s) = unsafe { (&*local, &*subject) };
+        // SAFETY: the subject holds nidentity entries.
+        let id0 = unsafe { &*s.identities };
+        SEEN.lock().push(format!(
+            "graphics {} {phase} {} {} {} {}={}",
+            name(d),
+            text(l.node),
+            text(scheme),
+            s.nidentity,
+            text(id0.r#type),
+            text(id0.name)
+        ));
+    }
+
+    unsafe extern "C" fn tunable(
+        _c: virConnectPtr,
+        d: virDomainPtr,
+        p: virTypedParameterPtr,
+        n: c_int,
+        _o: *mut c_void,
+    ) {
+        // SAFETY: n parameters at p for the duration of the callback.
+        let params = unsafe { super::super::typed_params::from_c_array(p, n) }.unwrap_or_default();
+        SEEN.lock().push(format!("tunable {} {} {}", name(d), n, params[0].field));
+    }
+
+    unsafe extern "C" fn nodedev(_c: virConnectPtr, dev: virNodeDevicePtr, _o: *mut c_void) {
+        // SAFETY: a live node device handle.
+        let n = unsafe { NodeDeviceHandle::check(dev) }.map(|h| h.obj().name.clone()).unwrap_or_default();
+        SEEN.lock().push(format!("nodedev update {n}"));
+    }
+
+    fn subject(name: &str) -> Subject {
+        Subject { name: name.into(), uuid: [0xe7; 16], id: 7 }
+    }
+
+    #[test]
+    fn events_reach_c_callbacks_with_their_signatures() {
+        crate::initialize();
+        event_loop::register_default();
+        // SAFETY: the bodies are called as the generated shims call them.
+        unsafe {
+            let conn = super::super::connect::virConnectOpen(c"test:///default".as_ptr()).unwrap();
+            let h = ConnectHandle::check(conn).unwrap();
+            let cast =
+                |f: usize| -> virConnectDomainEventGenericCallback { Some(std::mem::transmute::<usize, DomCb>(f)) };
+            let ids = [
+                virConnectDomainEventRegisterAny(
+                    conn,
+                    std::ptr::null_mut(),
+                    0,
+                    cast(lifecycle as *const () as usize),
+                    std::ptr::null_mut(),
+                    None,
+                ),
+                virConnectDomainEventRegisterAny(
+                    conn,
+                    std::ptr::null_mut(),
+                    VIR_DOMAIN_EVENT_ID_RTC_CHANGE,
+                    cast(rtc as *const () as usize),
+                    std::ptr::null_mut(),
+                    None,
+                ),
+                virConnectDomainEventRegisterAny(
+                    conn,
+                    std::ptr::null_mut(),
+                    VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON,
+                    cast(io_reason as *const () as usize),
+                    std::ptr::null_mut(),
+                    None,
+                ),
+                virConnectDomainEventRegisterAny(
+                    conn,
+                    std::ptr::null_mut(),
+                    VIR_DOMAIN_EVENT_ID_GRAPHICS,
+                    cast(graphics as *const () as usize),
+                    std::ptr::null_mut(),
+                    None,
+                ),
+                virConnectDomainEventRegisterAny(
+                    conn,
+                    std::ptr::null_mut(),
+                    VIR_DOMAIN_EVENT_ID_TUNABLE,
+                    cast(tunable as *const () as usize),
+                    std::ptr::null_mut(),
+                    None,
+                ),
+                virConnectNodeDeviceEventRegisterAny(
+                    conn,
+                    std::ptr::null_mut(),
+                    VIR_NODE_DEVICE_EVENT_ID_UPDATE,
+                    Some(nodedev),
+                    std::ptr::null_mut(),
+                    None,
+                ),
+            ]
+            .map(|r| r.unwrap());
+            let q = queue_of(h.conn(), Family::Domain).unwrap();
+            let d = subject("vrs-ev-unit");
+            q.queue(Event::DomainLifecycle { domain: d.clone(), event: 3, detail: 1 });
+            q.queue(Event::DomainRtcChange { domain: d.clone(), utc_offset: -42 });
+            q.queue(Event::DomainIoError {
+                domain: d.clone(),
+                src_path: "/img".into(),
+                dev_alias: "vda".into(),
+                action: 2,
+                reason: "enospc".into(),
+            });
+            let addr = |n: &str| GraphicsAddress { family: 0, node: n.into(), service: "5900".into() };
+            q.queue(Event::DomainGraphics {
+                domain: d.clone(),
+                phase: 1,
+                local: addr("127.0.0.1"),
+                remote: addr("10.0.0.1"),
+                auth_scheme: "vnc".into(),
+                identities: vec![("x509dname".into(), "CN=me".into())],
+            });
+            q.queue(Event::DomainTunable {
+                domain: d.clone(),
+                params: vec![TypedParam::uint("cputune.vcpu_quota", 5).unwrap()],
+            });
+            q.queue(Event::NodeDeviceUpdate { device: Subject { name: "vrs-dev".into(), uuid: [0; 16], id: -1 } });
+            for _ in 0..200 {
+                if SEEN.lock().iter().filter(|s| s.contains("vrs-")).count() >= 6 {
+                    break;
+                }
+                let t = event_loop::add_timeout(5, Arc::new(|_| {}), None);
+                DefaultLoop::global().run_once();
+                event_loop::remove_timeout(t);
+            }
+            let seen: Vec<String> = SEEN.lock().iter().filter(|s| s.contains("vrs-")).cloned().collect();
+            assert_eq!(
+                seen,
+                [
+                    "lifecycle vrs-ev-unit 3 1",
+                    "rtc vrs-ev-unit -42",
+                    "io vrs-ev-unit /img vda 2 enospc",
+                    "graphics vrs-ev-unit 1 127.0.0.1 vnc 1 x509dname=CN=me",
+                    "tunable vrs-ev-unit 1 cputune.vcpu_quota",
+                    "nodedev update vrs-dev",
+                ]
+            );
+            for id in ids {
+                virConnectDomainEventDeregisterAny(conn, id).unwrap();
+            }
+            assert_eq!(super::super::connect::virConnectClose(conn).unwrap(), 0);
+        }
+    }
+}
