@@ -530,7 +530,7 @@ mod tests {
         q.queue(Event::DomainReboot { domain: subject("b") });
         q.queue(Event::DomainLifecycle { domain: subject("b"), event: 0, detail: 0 });
         for _ in 0..200 {
-            if seen.lock().len() >= 3 {
+            if seen.lock().len() >= 3 && freed.load(Ordering::SeqCst) >= 1 {
                 break;
             }
             // a short timer keeps this thread from blocking when another
