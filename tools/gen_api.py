@@ -815,7 +815,8 @@ def implemented_functions():
         # identifiers; comments and string literals do not count
         code = re.sub(r"//[^\n]*", "", code)
         code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', code)
-        for m in re.finditer(r"\b(vir[A-Z]\w*)\b", code):
+        # (a path such as connect::virConnectOpen is a call, not a body)
+        for m in re.finditer(r"(?<!::)\b(vir[A-Z]\w*)\b", code):
             if m.group(1) in names:
                 found[m.group(1)] = mod
     return found

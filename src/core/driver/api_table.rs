@@ -45,7 +45,6 @@ driver_table! {
         connect_num_of_secrets ["virConnectNumOfSecrets"]: fn(&Connect) -> Result<i32>;
         connect_num_of_storage_pools ["virConnectNumOfStoragePools"]: fn(&Connect) -> Result<i32>;
         connect_set_identity ["virConnectSetIdentity"]: fn(&Connect, &[TypedParam], u32) -> Result<i32>;
-        connect_set_keep_alive ["virConnectSetKeepAlive"]: fn(&Connect, i32, u32) -> Result<i32>;
         domain_abort_job ["virDomainAbortJob"]: fn(&Domain) -> Result<i32>;
         domain_abort_job_flags ["virDomainAbortJobFlags"]: fn(&Domain, u32) -> Result<i32>;
         domain_add_io_thread ["virDomainAddIOThread"]: fn(&Domain, u32, u32) -> Result<i32>;

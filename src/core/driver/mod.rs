@@ -52,12 +52,14 @@ macro_rules! driver_table {
 mod api_table;
 mod descriptors;
 mod domain;
+mod events;
 mod host;
 mod migration;
 
 pub use api_table::*;
 pub use descriptors::*;
 pub use domain::*;
+pub use events::*;
 pub use host::*;
 pub use migration::*;
 
@@ -94,6 +96,7 @@ macro_rules! driver_families {
 driver_families! {
     host: HostTable,
     domain: DomainTable,
+    events: EventTable,
     api: ApiTable,
     migration: MigrationTable,
     descriptors: DescriptorTable,

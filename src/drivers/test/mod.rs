@@ -5,12 +5,14 @@
 
 mod descriptors;
 mod domain;
+mod events;
 mod host;
 mod interface;
 mod network;
 mod nodedev;
 mod state;
 mod storage;
+mod streams;
 
 use crate::core::driver::{ConnectDriver, DriverTable, Open, OpenRequest};
 use crate::core::error::{Error, Result};
@@ -33,6 +35,8 @@ pub fn register() {
         nodedev::install(&mut table);
         storage::install(&mut table);
         descriptors::install(&mut table);
+        events::install(&mut table);
+        streams::install(&mut table);
         ConnectDriver { name: "TEST", open, table }
     });
     crate::core::registry::register(driver);
