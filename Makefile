@@ -18,7 +18,7 @@ ARCHIVE := target/$(PROFILE)/libvirt.a
 NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 SIDE_LIBS := libvirt-qemu libvirt-lxc libvirt-admin
 
-.PHONY: all lib demo test test-rust test-c test-python check-generated generate fuzz \
+.PHONY: all lib demo test test-rust test-c test-python test-valgrind-python check-generated generate fuzz \
         coverage-report check-coverage install clean bench lint
 
 all: lib
@@ -64,7 +64,7 @@ demo: lib
 	$(CC) -Iinclude -o $(BUILD)/demo examples/demo.c -L$(OUT) -lvirt
 	LD_LIBRARY_PATH=$(OUT) $(BUILD)/demo
 
-test: lib check-generated check-coverage test-rust test-c test-python fuzz
+test: lib check-generated check-coverage test-rust test-c test-python test-valgrind-python fuzz
 
 test-rust:
 	cargo test
@@ -74,6 +74,10 @@ test-c: lib
 
 test-python: lib
 	$(PYTHON) -m pytest -q python-tests --libdir=$(abspath $(OUT))
+
+# every differential scenario on our library inside valgrind memcheck
+test-valgrind-python: lib
+	$(PYTHON) tools/valgrind_scenarios.py $(abspath $(OUT))
 
 # A short run of every fuzz target (cargo fuzz; libFuzzer needs the
 # unstable sanitizer flags, which RUSTC_BOOTSTRAP enables on the stable
