@@ -2,3 +2,6 @@
 //! formatters shared by the drivers, one module per document.
 
 pub mod xml;
+pub mod netdev;
+pub mod network;
+pub mod network_update;
