@@ -5,3 +5,4 @@ pub mod xml;
 pub mod netdev;
 pub mod network;
 pub mod network_update;
+pub mod interface;

@@ -23,6 +23,14 @@ pub fn unsupported(from: i32, msg: impl AsRef<str>) -> Error {
     Error::with_detail(from, VIR_ERR_CONFIG_UNSUPPORTED, msg)
 }
 
+/// What libvirt reports when a call failed without saying why.
+pub fn unknown_cause() -> Error {
+    let mut e = Error::new(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR, None);
+    e.message = "An error occurred, but the cause is unknown".to_string();
+    e.str1 = None;
+    e
+}
+
 /// The generic attribute errors of libvirt's XML property helpers.
 pub fn invalid_attr(attr: &str, elem: &str, value: &str) -> Error {
     xml_error(VIR_FROM_XML, format!("Invalid value for attribute '{attr}' in element '{elem}': '{value}'."))
