@@ -715,7 +715,6 @@ XFAIL.update({
     "dom_xml_desc_defined": "virDomainGetXMLDesc must format the parsed definition "
         "(vcpu placement='static', <clock offset='utc'/>, on_poweroff/on_reboot/on_crash, "
         "<devices>, libvirt indentation), ours echoes the XML given to defineXML",
-    "conn_get_capabilities": "virConnectGetCapabilities not implemented in the test driver",
     "dom_shutdown": "virDomainShutdown not implemented in the test driver",
     "dom_set_memory": "virDomainSetMemory/virDomainSetMaxMemory not implemented in the test driver",
 })

@@ -86,7 +86,10 @@ fn int_attr(n: Node, name: &str) -> Result<Option<i64>> {
         Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
             xml_error(
                 VIR_FROM_XML,
-                format!("Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value", n.tag_name().name()),
+                format!(
+                    "Invalid value for attribute '{name}' in element '{}': '{v}'. Expected integer value",
+                    n.tag_name().name()
+                ),
             )
         }),
     }
@@ -219,7 +222,9 @@ fn parse_link(n: Node) -> Result<(Option<u64>, Option<String>)> {
         Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
             xml_error(
                 VIR_FROM_XML,
-                format!("Invalid value for attribute 'speed' in element 'link': '{v}'. Expected non-negative integer value"),
+                format!(
+                    "Invalid value for attribute 'speed' in element 'link': '{v}'. Expected non-negative integer value"
+                ),
             )
         })?),
     };
@@ -344,7 +349,12 @@ fn format_monitor(m: &Option<BondMonitor>, w: &mut XmlWriter) {
             let (f, d, u) = (freq.to_string(), s(downdelay), s(updelay));
             w.empty(
                 "miimon",
-                &[("freq", Some(&f)), ("downdelay", d.as_deref()), ("updelay", u.as_deref()), ("carrier", carrier.as_deref())],
+                &[
+                    ("freq", Some(&f)),
+                    ("downdelay", d.as_deref()),
+                    ("updelay", u.as_deref()),
+                    ("carrier", carrier.as_deref()),
+                ],
             );
         }
         Some(BondMonitor::Arp { interval, target, validate }) => {

@@ -128,9 +128,10 @@ fn parse_rate(n: Node, allow_floor: bool) -> Result<Rate> {
     let num = |name: &str| -> Result<Option<u64>> {
         match attr(n, name) {
             None => Ok(None),
-            Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
-                xml_error(VIR_FROM_NONE, format!("could not convert bandwidth {name} value '{v}'"))
-            }),
+            Some(v) => v
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| xml_error(VIR_FROM_NONE, format!("could not convert bandwidth {name} value '{v}'"))),
         }
     };
     let r = Rate { average: num("average")?, peak: num("peak")?, floor: num("floor")?, burst: num("burst")? };
@@ -194,7 +195,10 @@ impl Vlan {
             tags.push((id, native));
         }
         if tags.is_empty() {
-            return Err(xml_error(VIR_FROM_NONE, "Missing tag id - each <vlan> must have at least one <tag id='n'/> subelement"));
+            return Err(xml_error(
+                VIR_FROM_NONE,
+                "Missing tag id - each <vlan> must have at least one <tag id='n'/> subelement",
+            ));
         }
         let trunk = match attr(n, "trunk") {
             Some("yes") => true,
@@ -221,7 +225,8 @@ pub struct VirtualPort {
     pub params: Vec<(&'static str, String)>,
 }
 
-const VIRTUALPORT_PARAMS: [&str; 6] = ["managerid", "typeid", "typeidversion", "instanceid", "profileid", "interfaceid"];
+const VIRTUALPORT_PARAMS: [&str; 6] =
+    ["managerid", "typeid", "typeidversion", "instanceid", "profileid", "interfaceid"];
 
 impl VirtualPort {
     pub fn parse(n: Node) -> Result<VirtualPort> {

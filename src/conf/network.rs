@@ -273,9 +273,8 @@ impl NetworkDef {
         };
         let ipv6 = yes_no(root, "ipv6")?;
         let trust_guest_rx_filters = yes_no(root, "trustGuestRxFilters")?;
-        let metadata = child(root, "metadata").map(|m| {
-            m.children().filter(|c| c.is_element()).map(dump_element).collect::<String>()
-        });
+        let metadata = child(root, "metadata")
+            .map(|m| m.children().filter(|c| c.is_element()).map(dump_element).collect::<String>());
         let bridge = parse_bridge(root, &name)?;
         let mtu = match child(root, "mtu").and_then(|m| m.attribute("size")) {
             Some(s) => parse_u32(s).ok_or_else(|| xml_err(format!("Invalid mtu size '{s}' in network '{name}'")))?,
@@ -294,7 +293,10 @@ impl NetworkDef {
         };
         let domain = child(root, "domain")
             .map(|d| {
-                Ok::<_, Error>(DnsDomain { name: d.attribute("name").map(str::to_string), local_only: yes_no(d, "localOnly")? })
+                Ok::<_, Error>(DnsDomain {
+                    name: d.attribute("name").map(str::to_string),
+                    local_only: yes_no(d, "localOnly")?,
+                })
             })
             .transpose()?
             .filter(|d| d.name.is_some());
@@ -316,11 +318,8 @@ impl NetworkDef {
             .map(|n| parse_route(n, &name, &ips))
             .collect::<Result<Vec<_>>>()?;
         let virtualport = child(root, "virtualport").map(VirtualPort::parse).transpose()?;
-        let portgroups = root
-            .children()
-            .filter(|c| c.has_tag_name("portgroup"))
-            .map(parse_portgroup)
-            .collect::<Result<Vec<_>>>()?;
+        let portgroups =
+            root.children().filter(|c| c.has_tag_name("portgroup")).map(parse_portgroup).collect::<Result<Vec<_>>>()?;
         let forward = child(root, "forward").map(|f| parse_forward(f, &name)).transpose()?;
         if let Some(f) = &forward {
             if matches!(f.mode, ForwardMode::Nat | ForwardMode::Route | ForwardMode::Open) && ips.is_empty() {
@@ -487,11 +486,8 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
             _ => {}
         }
     }
-    let pfs = n
-        .children()
-        .filter(|c| c.has_tag_name("pf"))
-        .filter_map(|c| c.attribute("dev").map(str::to_string))
-        .collect();
+    let pfs =
+        n.children().filter(|c| c.has_tag_name("pf")).filter_map(|c| c.attribute("dev").map(str::to_string)).collect();
     let addrs = n
         .children()
         .filter(|c| c.has_tag_name("address"))
@@ -500,7 +496,10 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
     let nat = child(n, "nat")
         .map(|nat| {
             let addr = child(nat, "address").map(|a| {
-                (a.attribute("start").unwrap_or_default().to_string(), a.attribute("end").unwrap_or_default().to_string())
+                (
+                    a.attribute("start").unwrap_or_default().to_string(),
+                    a.attribute("end").unwrap_or_default().to_string(),
+                )
             });
             let port = child(nat, "port").map(|p| {
                 let g = |k: &str| p.attribute(k).and_then(parse_u32).unwrap_or(0);
@@ -554,13 +553,16 @@ fn format_forward(f: &Forward, w: &mut XmlWriter) {
 }
 
 fn parse_dns(n: Node, net: &str) -> Result<Dns> {
-    let mut dns = Dns { enable: yes_no(n, "enable")?, forward_plain_names: yes_no(n, "forwardPlainNames")?, ..Default::default() };
+    let mut dns = Dns {
+        enable: yes_no(n, "enable")?,
+        forward_plain_names: yes_no(n, "forwardPlainNames")?,
+        ..Default::default()
+    };
     for c in n.children().filter(|c| c.is_element()) {
         match c.tag_name().name() {
-            "forwarder" => dns.forwarders.push((
-                c.attribute("domain").map(str::to_string),
-                c.attribute("addr").map(str::to_string),
-            )),
+            "forwarder" => dns
+                .forwarders
+                .push((c.attribute("domain").map(str::to_string), c.attribute("addr").map(str::to_string))),
             "txt" => dns.txts.push(parse_txt(c, net)?),
             "srv" => dns.srvs.push(parse_srv(c, net)?),
             "host" => dns.hosts.push(parse_dns_host(c, net)?),
@@ -627,9 +629,8 @@ pub fn parse_srv(c: Node, net: &str) -> Result<DnsSrv> {
 }
 
 pub fn parse_dns_host(c: Node, net: &str) -> Result<DnsHost> {
-    let ip = c
-        .attribute("ip")
-        .ok_or_else(|| detail(format!("Missing IP address in network '{net}' DNS HOST record")))?;
+    let ip =
+        c.attribute("ip").ok_or_else(|| detail(format!("Missing IP address in network '{net}' DNS HOST record")))?;
     if parse_ip(ip).is_none() {
         return Err(detail(format!("Invalid IP address in network '{net}' DNS HOST record")));
     }
@@ -705,17 +706,14 @@ fn parse_ip_def(n: Node, net: &str) -> Result<IpDef> {
     let address = n.attribute("address").map(|a| parse_addr(a, net)).transpose()?;
     let netmask = n.attribute("netmask").map(|a| parse_addr(a, net)).transpose()?;
     let prefix = match n.attribute("prefix") {
-        Some(p) => {
-            Some(parse_u32(p).ok_or_else(|| xml_err(format!("Invalid ip address prefix value '{p}' in network '{net}'")))?)
-        }
+        Some(p) => Some(
+            parse_u32(p).ok_or_else(|| xml_err(format!("Invalid ip address prefix value '{p}' in network '{net}'")))?,
+        ),
         None => None,
     };
     let local_ptr = yes_no(n, "localPtr")?;
     if netmask.is_some() && prefix.is_some() {
-        return Err(unsupported(
-            FROM,
-            format!("Network '{net}' IP address cannot have both a prefix and a netmask"),
-        ));
+        return Err(unsupported(FROM, format!("Network '{net}' IP address cannot have both a prefix and a netmask")));
     }
     let mut ip = IpDef { family, address, netmask, prefix, local_ptr, ..Default::default() };
     let addr_text = ip.address.as_ref().map(|a| a.text.clone()).unwrap_or_default();
@@ -942,9 +940,9 @@ fn parse_route(n: Node, net: &str, ips: &[IpDef]) -> Result<Route> {
     let gateway = parse_ip(gw_text)
         .map(IpAddr2::new)
         .ok_or_else(|| xml_err(format!("Bad network address '{gw_text}' in route definition of network '{net}'")))?;
-    let reachable = ips.iter().any(|ip| {
-        ip.address.as_ref().is_some_and(|a| same_network(&a.addr, &gateway.addr, ip.effective_prefix()))
-    });
+    let reachable = ips
+        .iter()
+        .any(|ip| ip.address.as_ref().is_some_and(|a| same_network(&a.addr, &gateway.addr, ip.effective_prefix())));
     if !reachable {
         return Err(unsupported(
             FROM,

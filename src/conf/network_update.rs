@@ -321,10 +321,7 @@ fn dns_txt(def: &mut NetworkDef, cmd: Cmd, node: Node, net: &str) -> Result<()> 
             return Err(invalid(format!("couldn't locate a matching DNS TXT record in network {net}")))
         }
         (_, Some(_)) => {
-            return Err(invalid(format!(
-                "there is already a DNS TXT record with name '{}' in network {net}",
-                txt.0
-            )))
+            return Err(invalid(format!("there is already a DNS TXT record with name '{}' in network {net}", txt.0)))
         }
         (_, None) => insert(txts, txt, cmd),
     }
@@ -358,11 +355,7 @@ fn dns_srv(def: &mut NetworkDef, cmd: Cmd, node: Node, net: &str) -> Result<()> 
             [one] => {
                 srvs.remove(*one);
             }
-            _ => {
-                return Err(invalid(format!(
-                    "multiple DNS SRV records match deletion request in network {net}"
-                )))
-            }
+            _ => return Err(invalid(format!("multiple DNS SRV records match deletion request in network {net}"))),
         },
         _ => {
             if !matching.is_empty() {
@@ -375,4 +368,3 @@ fn dns_srv(def: &mut NetworkDef, cmd: Cmd, node: Node, net: &str) -> Result<()> 
     }
     Ok(())
 }
-

@@ -7,5 +7,6 @@ pub mod connect;
 pub mod domain;
 pub mod errors;
 pub mod library;
+pub mod node;
 pub mod objects;
 pub mod typed_params;

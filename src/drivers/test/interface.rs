@@ -80,7 +80,8 @@ pub fn install(t: &mut DriverTable) {
     a.connect_num_of_defined_interfaces = Some(|c| Ok(names(c, false).len() as i32));
     a.connect_list_defined_interfaces = Some(|c| Ok(names(c, false)));
     a.connect_list_all_interfaces = Some(|c, flags| {
-        let (active, inactive) = (VIR_CONNECT_LIST_INTERFACES_ACTIVE as u32, VIR_CONNECT_LIST_INTERFACES_INACTIVE as u32);
+        let (active, inactive) =
+            (VIR_CONNECT_LIST_INTERFACES_ACTIVE as u32, VIR_CONNECT_LIST_INTERFACES_INACTIVE as u32);
         unsupported_flags(flags, active | inactive, "testConnectListAllInterfaces")?;
         let want = |o: &IfaceObj| {
             flags & (active | inactive) == 0
@@ -91,7 +92,11 @@ pub fn install(t: &mut DriverTable) {
     });
     a.interface_lookup_by_name = Some(|c, name| {
         let g = st(c).interfaces.lock();
-        g.ifaces.iter().find(|o| o.def.name == name).map(|o| handle(c, &o.def)).ok_or_else(|| no_interface("name", name))
+        g.ifaces
+            .iter()
+            .find(|o| o.def.name == name)
+            .map(|o| handle(c, &o.def))
+            .ok_or_else(|| no_interface("name", name))
     });
     a.interface_lookup_by_mac_string = Some(|c, mac| {
         let g = st(c).interfaces.lock();

@@ -156,7 +156,9 @@ fn define(c: &Connect, xml: &str, flags: u32) -> Result<Network> {
                 o.def = def.clone();
             }
         }
-        None => g.nets.push(NetObj { def: def.clone(), new_def: None, active: false, persistent: true, autostart: false }),
+        None => {
+            g.nets.push(NetObj { def: def.clone(), new_def: None, active: false, persistent: true, autostart: false })
+        }
     }
     queue(c, &def, VIR_NETWORK_EVENT_DEFINED);
     Ok(handle(c, &def))
@@ -183,7 +185,9 @@ fn create_xml(c: &Connect, xml: &str, flags: u32) -> Result<Network> {
             }
             o.active = true;
         }
-        None => g.nets.push(NetObj { def: def.clone(), new_def: None, active: true, persistent: false, autostart: false }),
+        None => {
+            g.nets.push(NetObj { def: def.clone(), new_def: None, active: true, persistent: false, autostart: false })
+        }
     }
     queue(c, &def, VIR_NETWORK_EVENT_STARTED);
     Ok(handle(c, &def))
@@ -294,7 +298,8 @@ pub fn install(t: &mut DriverTable) {
     a.network_get_bridge_name = Some(|n| {
         with_net(n, |o| {
             o.def.bridge_name().map(str::to_string).ok_or_else(|| {
-                Error::internal(format!("network '{}' does not have a bridge name.", o.def.name)).from_domain(VIR_FROM_TEST)
+                Error::internal(format!("network '{}' does not have a bridge name.", o.def.name))
+                    .from_domain(VIR_FROM_TEST)
             })
         })
     });

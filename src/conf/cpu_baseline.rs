@@ -1,0 +1,190 @@
+//! Host CPU descriptions as `virConnectBaselineCPU` takes and returns them,
+//! and the CPU models libvirt's CPU drivers know per architecture.
+
+use super::netdev::xml_error;
+use super::xml::{child_text, parse_root, XmlWriter};
+use crate::core::error::{Error, Result};
+use crate::generated::consts::*;
+
+const X86_MODELS: [&str; 58] = [
+    "486",
+    "pentium",
+    "pentium2",
+    "pentium3",
+    "pentiumpro",
+    "coreduo",
+    "n270",
+    "core2duo",
+    "qemu32",
+    "kvm32",
+    "cpu64-rhel5",
+    "cpu64-rhel6",
+    "qemu64",
+    "kvm64",
+    "Conroe",
+    "Penryn",
+    "Nehalem",
+    "Nehalem-IBRS",
+    "Westmere",
+    "Westmere-IBRS",
+    "SandyBridge",
+    "SandyBridge-IBRS",
+    "IvyBridge",
+    "IvyBridge-IBRS",
+    "Haswell-noTSX",
+    "Haswell-noTSX-IBRS",
+    "Haswell",
+    "Haswell-IBRS",
+    "Broadwell-noTSX",
+    "Broadwell-noTSX-IBRS",
+    "Broadwell",
+    "Broadwell-IBRS",
+    "Skylake-Client",
+    "Skylake-Client-IBRS",
+    "Skylake-Client-noTSX-IBRS",
+    "Skylake-Server",
+    "Skylake-Server-IBRS",
+    "Skylake-Server-noTSX-IBRS",
+    "Cascadelake-Server",
+    "Cascadelake-Server-noTSX",
+    "Icelake-Client",
+    "Icelake-Client-noTSX",
+    "Icelake-Server",
+    "Icelake-Server-noTSX",
+    "Cooperlake",
+    "Snowridge",
+    "athlon",
+    "phenom",
+    "Opteron_G1",
+    "Opteron_G2",
+    "Opteron_G3",
+    "Opteron_G4",
+    "Opteron_G5",
+    "EPYC",
+    "EPYC-IBPB",
+    "EPYC-Rome",
+    "EPYC-Milan",
+    "Dhyana",
+];
+
+const PPC64_MODELS: [&str; 7] = ["POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500"];
+
+/// Architecture names libvirt knows.
+const ARCHES: [&str; 36] = [
+    "alpha",
+    "armv6l",
+    "armv7l",
+    "armv7b",
+    "aarch64",
+    "cris",
+    "i686",
+    "ia64",
+    "lm32",
+    "m68k",
+    "microblaze",
+    "microblazeel",
+    "mips",
+    "mipsel",
+    "mips64",
+    "mips64el",
+    "openrisc",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppcle",
+    "ppc64",
+    "ppc64le",
+    "ppcemb",
+    "riscv32",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "unicore32",
+    "x86_64",
+    "xtensa",
+    "xtensaeb",
+];
+
+/// The CPU models known for `arch`: libvirt's errors for an unknown
+/// architecture and for one no CPU driver handles.
+pub fn model_names(arch: &str, unknown_from: i32) -> Result<Vec<String>> {
+    if !ARCHES.contains(&arch) {
+        return Err(Error::with_detail(unknown_from, VIR_ERR_INVALID_ARG, format!("cannot find architecture {arch}")));
+    }
+    let models: &[&str] = match arch {
+        "i686" | "x86_64" => &X86_MODELS,
+        "ppc64" | "ppc64le" => &PPC64_MODELS,
+        "s390" | "s390x" | "armv6l" | "armv7l" | "armv7b" | "aarch64" => &[],
+        _ => {
+            return Err(Error::with_detail(
+                VIR_FROM_CPU,
+                VIR_ERR_NO_SUPPORT,
+                format!("'{arch}' architecture is not supported by CPU driver"),
+            ))
+        }
+    };
+    Ok(models.iter().map(|m| m.to_string()).collect())
+}
+
+/// The parts of a host `<cpu>` description a baseline keeps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostCpu {
+    pub arch: String,
+    pub model: Option<String>,
+    pub vendor: Option<String>,
+    pub features: Vec<String>,
+}
+
+impl HostCpu {
+    pub fn parse(xml: &str) -> Result<HostCpu> {
+        let doc = parse_root(xml, "CPU_definition", "cpu")?;
+        let root = doc.root_element();
+        let arch = child_text(root, "arch")
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU architecture"))?;
+        Ok(HostCpu {
+            arch: arch.to_string(),
+            model: child_text(root, "model").map(str::to_string),
+            vendor: child_text(root, "vendor").map(str::to_string),
+            features: root
+                .children()
+                .filter(|c| c.has_tag_name("feature"))
+                .filter_map(|c| c.attribute("name").map(str::to_string))
+                .collect(),
+        })
+    }
+
+    /// A guest CPU definition asking for exactly this model.
+    pub fn format_guest(&self) -> String {
+        let mut w = XmlWriter::new();
+        w.open("cpu", &[("mode", Some("custom")), ("match", Some("exact"))]);
+        if let Some(m) = &self.model {
+            w.text("model", &[("fallback", Some("forbid"))], m);
+        }
+        w.opt_text("vendor", self.vendor.as_deref());
+        for f in &self.features {
+            w.empty("feature", &[("policy", Some("require")), ("name", Some(f))]);
+        }
+        w.close("cpu");
+        w.finish()
+    }
+}
+
+/// The CPU every given one can provide, when they agree on the model and
+/// vendor (the common case); the features all of them list are kept.
+pub fn baseline(cpus: &[HostCpu]) -> Result<Option<HostCpu>> {
+    let Some(first) = cpus.first() else {
+        return Err(Error::with_detail(VIR_FROM_CPU, VIR_ERR_INVALID_ARG, "no CPUs given"));
+    };
+    if cpus.iter().any(|c| c.model != first.model || c.vendor != first.vendor || c.arch != first.arch) {
+        return Ok(None);
+    }
+    let mut out = first.clone();
+    out.features.retain(|f| cpus.iter().all(|c| c.features.contains(f)));
+    out.features.sort();
+    Ok(Some(out))
+}
