@@ -683,8 +683,6 @@ XFAIL.update({
         "VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT/NO_CHECKPOINT as unsupported flags (real: "
         "accepted, no domain has checkpoints -> [] / ['test']), and returns 'test' for "
         "HAS_SNAPSHOT and MANAGEDSAVE (real: [] - it has neither)",
-    "list_all_domains_flag_combos": INVALID_ARG_PREFIX,
-    "define_xml_flags": INVALID_ARG_PREFIX + " (testDomainDefineXMLFlags)",
     "dom_state": "initial state reason of the default 'test' domain: real [RUNNING, "
         "VIR_DOMAIN_RUNNING_UNKNOWN(0)], ours [RUNNING, BOOTED(1)]",
     "dom_vcpus_flags": "virDomainGetVcpusFlags(AFFECT_LIVE|AFFECT_CONFIG) must fail with "
