@@ -652,9 +652,6 @@ REMOTE = ("expected until the remote driver exists: real libvirt hands URIs no "
           "to the remote driver, which fails with VIR_ERR_SYSTEM_ERROR(38)/"
           "VIR_FROM_RPC(7) socket/TLS errors; ours reports VIR_ERR_NO_CONNECT "
           "'no connection driver available' (or opens the test driver)")
-INVALID_ARG_PREFIX = ("virCheckFlags/virReportInvalidArg messages must NOT carry the "
-                      "'invalid argument: ' prefix: real says 'unsupported flags (0x..) in "
-                      "function testXxx' (code 8, domain 12); ours prepends 'invalid argument: '")
 HANDLE_ID = ("virDomainCreate*/virDomainDestroy* must update the id stored in the "
              "virDomainPtr handle (real: handle ID() becomes the new id after create "
              "and -1 after destroy; ours keeps the id from lookup/define time)")
