@@ -314,3 +314,45 @@ pub fn install(t: &mut DriverTable) {
     a.network_is_persistent = Some(|n| with_net_by_uuid(n, |o| Ok(o.persistent as i32)));
     a.network_update = Some(update);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lifecycle events queued for one network, in order (other tests
+    /// share the default host, so only this network's events are kept).
+    fn events_of(c: &Connect, name: &str) -> Vec<i32> {
+        st(c)
+            .events
+            .drain()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::NetworkLifecycle { network, event, .. } if network.name == name => Some(event),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn queues_lifecycle_events_as_libvirt_does() {
+        crate::initialize();
+        let c = Connect::open(Some("test:///default"), false, 0).unwrap();
+        let a = c.table().api;
+        let xml = "<network><name>vrs-ev</name><uuid>5a1c0000-0000-4000-8000-0000000000ee</uuid></network>";
+        let n = (a.network_define_xml.unwrap())(&c, xml).unwrap();
+        (a.network_define_xml.unwrap())(&c, xml).unwrap();
+        (a.network_create.unwrap())(&n).unwrap();
+        (a.network_update.unwrap())(&n, 3, 9, -1, "<portgroup name='p'/>", 0).unwrap();
+        (a.network_destroy.unwrap())(&n).unwrap();
+        (a.network_destroy.unwrap())(&n).unwrap();
+        (a.network_set_autostart.unwrap())(&n, 1).unwrap();
+        (a.network_undefine.unwrap())(&n).unwrap();
+        let t = (a.network_create_xml.unwrap())(&c, xml).unwrap();
+        (a.network_destroy.unwrap())(&t).unwrap();
+        use crate::generated::consts::{
+            VIR_NETWORK_EVENT_DEFINED as D, VIR_NETWORK_EVENT_STARTED as S, VIR_NETWORK_EVENT_STOPPED as P,
+            VIR_NETWORK_EVENT_UNDEFINED as U,
+        };
+        assert_eq!(events_of(&c, "vrs-ev"), vec![D, D, S, P, P, U, S, P]);
+    }
+}

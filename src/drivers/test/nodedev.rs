@@ -249,3 +249,28 @@ pub fn install(t: &mut DriverTable) {
         })
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queues_created_and_deleted_for_virtual_hbas() {
+        crate::initialize();
+        let c = Connect::open(Some("test:///default"), false, 0).unwrap();
+        let xml = "<device><parent>scsi_host1</parent><capability type='scsi_host'><capability type='fc_host'>\
+                   <wwnn>2000000012345678</wwnn><wwpn>1000000012345678</wwpn></capability></capability></device>";
+        let d = create(&c, xml, 0).unwrap();
+        destroy(&d).unwrap();
+        let seen: Vec<i32> = st(&c)
+            .events
+            .drain()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::NodeDeviceLifecycle { device, event, .. } if device.name == VPORT_NAME => Some(event),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seen, vec![VIR_NODE_DEVICE_EVENT_CREATED, VIR_NODE_DEVICE_EVENT_DELETED]);
+    }
+}
