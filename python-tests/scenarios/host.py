@@ -146,7 +146,16 @@ def host_baseline_cpu(libvirt):
     c = libvirt.open(URI)
     return [call(c.baselineCPU, [HASWELL], 0), call(c.baselineCPU, [HASWELL, HASWELL], 0),
             call(c.baselineCPU, [HASWELL], 2), call(c.baselineCPU, [], 0),
-            call(c.baselineCPU, ["<cpu/>"], 0), call(c.baselineCPU, ["<cpu><model>Haswell</model></cpu>"], 0)]
+            call(c.baselineCPU, ["<cpu/>"], 0), call(c.baselineCPU, ["<cpu><model>Haswell</model></cpu>"], 0),
+            call(c.baselineCPU, [HASWELL.replace("</cpu>", "<feature name='vmx'/><feature policy='disable' "
+                                                  "name='aes'/></cpu>")], 0),
+            call(c.baselineCPU, ["<cpu><arch>x86_64</arch><model>Haswell</model></cpu>"], 0),
+            call(c.baselineCPU, ["<cpu><arch>x86_64</arch></cpu>"], 0),
+            call(c.baselineCPU, ["<cpu><arch>ppc64</arch><model>POWER8</model></cpu>"], 0),
+            call(c.baselineCPU, ["<cpu><arch>x86_64</arch><model>Bogus</model></cpu>"], 0),
+            call(c.baselineCPU, ["<cpu><arch>aarch64</arch><model>x</model></cpu>"], 0),
+            call(c.baselineCPU, [HASWELL.replace("Intel", "AMD"), HASWELL], 0),
+            call(c.baselineCPU, [HASWELL, HASWELL.replace("x86_64", "i686")], 0)]
 
 
 @scenario(xfail="virConnectBaselineCPU needs libvirt's CPU model database (cpu_map): expanding "

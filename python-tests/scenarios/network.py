@@ -148,6 +148,27 @@ def net_define_invalid(libvirt):
     return out
 
 
+def edge_cases(kind, name):
+    text = open(os.path.join(CORPUS, kind, name)).read()
+    return [x.strip() for x in text.split("\n===\n") if x.strip()]
+
+
+@scenario
+def net_define_edge_cases(libvirt):
+    """Defaults, canonical spellings and validation corner cases."""
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    out = []
+    for xml in edge_cases("network", "edge-cases.txt"):
+        n = call(c.networkDefineXML, xml)
+        if not isinstance(n, list):
+            r = n.XMLDesc()
+            n.undefine()
+            n = r
+        out.append(n)
+    return out
+
+
 @scenario
 def net_define_flags(libvirt):
     quiet(libvirt)

@@ -150,20 +150,27 @@ impl HostCpu {
             arch: arch.to_string(),
             model: child_text(root, "model").map(str::to_string),
             vendor: child_text(root, "vendor").map(str::to_string),
+            // features the host explicitly lacks take no part in a baseline
             features: root
                 .children()
-                .filter(|c| c.has_tag_name("feature"))
+                .filter(|c| c.has_tag_name("feature") && c.attribute("policy") != Some("disable"))
                 .filter_map(|c| c.attribute("name").map(str::to_string))
                 .collect(),
         })
     }
 
-    /// A guest CPU definition asking for exactly this model.
+    fn is_x86(&self) -> bool {
+        self.arch == "x86_64" || self.arch == "i686"
+    }
+
+    /// A guest CPU definition asking for exactly this model; only the x86
+    /// and POWER drivers forbid falling back to another model.
     pub fn format_guest(&self) -> String {
+        let fallback = if self.is_x86() || self.arch.starts_with("ppc64") { "forbid" } else { "allow" };
         let mut w = XmlWriter::new();
         w.open("cpu", &[("mode", Some("custom")), ("match", Some("exact"))]);
         if let Some(m) = &self.model {
-            w.text("model", &[("fallback", Some("forbid"))], m);
+            w.text("model", &[("fallback", Some(fallback))], m);
         }
         w.opt_text("vendor", self.vendor.as_deref());
         for f in &self.features {
@@ -174,17 +181,30 @@ impl HostCpu {
     }
 }
 
-/// The CPU every given one can provide, when they agree on the model and
-/// vendor (the common case); the features all of them list are kept.
+/// The CPU all the given ones can provide, when they share one model
+/// (`None` when they do not: choosing among models needs libvirt's CPU
+/// map); the features all of them have are kept.
 pub fn baseline(cpus: &[HostCpu]) -> Result<Option<HostCpu>> {
     let Some(first) = cpus.first() else {
         return Err(Error::with_detail(VIR_FROM_CPU, VIR_ERR_INVALID_ARG, "no CPUs given"));
     };
-    if cpus.iter().any(|c| c.model != first.model || c.vendor != first.vendor || c.arch != first.arch) {
+    for c in cpus {
+        let model = c.model.as_deref().ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU model name"))?;
+        if c.is_x86() && !X86_MODELS.contains(&model) {
+            return Err(Error::internal(format!("Unknown CPU model {model}")).from_domain(VIR_FROM_CPU));
+        }
+    }
+    let vendors: Vec<&String> = cpus.iter().filter_map(|c| c.vendor.as_ref()).collect();
+    if vendors.windows(2).any(|w| w[0] != w[1]) {
+        return Err(Error::with_detail(VIR_FROM_CPU, VIR_ERR_OPERATION_FAILED, "CPU vendors do not match"));
+    }
+    if cpus.iter().any(|c| c.model != first.model) {
         return Ok(None);
     }
     let mut out = first.clone();
+    out.vendor = vendors.first().map(|v| v.to_string());
     out.features.retain(|f| cpus.iter().all(|c| c.features.contains(f)));
     out.features.sort();
+    out.features.dedup();
     Ok(Some(out))
 }

@@ -131,7 +131,7 @@ fn parse_rate(n: Node, allow_floor: bool) -> Result<Rate> {
             Some(v) => v
                 .parse::<u64>()
                 .map(Some)
-                .map_err(|_| xml_error(VIR_FROM_NONE, format!("could not convert bandwidth {name} value '{v}'"))),
+                .map_err(|_| unsupported(VIR_FROM_NONE, format!("could not convert bandwidth {name} value '{v}'"))),
         }
     };
     let r = Rate { average: num("average")?, peak: num("peak")?, floor: num("floor")?, burst: num("burst")? };
@@ -139,7 +139,11 @@ fn parse_rate(n: Node, allow_floor: bool) -> Result<Rate> {
         return Err(unsupported(VIR_FROM_NONE, "floor attribute is not supported for this config"));
     }
     if r.average.is_none() && r.floor.is_none() {
-        return Err(xml_error(VIR_FROM_NONE, "Missing mandatory average or floor attributes"));
+        return Err(Error::with_detail(
+            VIR_FROM_NONE,
+            VIR_ERR_XML_DETAIL,
+            "Missing mandatory average or floor attributes",
+        ));
     }
     Ok(r)
 }
@@ -191,7 +195,11 @@ impl Vlan {
             if id > 4095 {
                 return Err(xml_error(VIR_FROM_NONE, format!("vlan tag id {id} too large (maximum 4095)")));
             }
-            let native = attr(t, "nativeMode").map(str::to_string);
+            let native = match attr(t, "nativeMode") {
+                None => None,
+                Some(m) if m == "tagged" || m == "untagged" => Some(m.to_string()),
+                Some(m) => return Err(invalid_attr("nativeMode", "tag", m)),
+            };
             tags.push((id, native));
         }
         if tags.is_empty() {
@@ -202,7 +210,14 @@ impl Vlan {
         }
         let trunk = match attr(n, "trunk") {
             Some("yes") => true,
-            Some("no") | None => false,
+            Some("no") if tags.len() > 1 => {
+                return Err(xml_error(
+                    VIR_FROM_NONE,
+                    "invalid \"trunk='no'\" in <vlan> - trunk='yes' is required for more than one vlan tag",
+                ))
+            }
+            Some("no") => false,
+            None => tags.len() > 1,
             Some(v) => return Err(invalid_attr("trunk", "vlan", v)),
         };
         Ok(Some(Vlan { trunk, tags }))
@@ -231,6 +246,9 @@ const VIRTUALPORT_PARAMS: [&str; 6] =
 impl VirtualPort {
     pub fn parse(n: Node) -> Result<VirtualPort> {
         let kind = attr(n, "type").map(str::to_string);
+        if kind.is_none() {
+            return Err(xml_error(VIR_FROM_NONE, "missing required virtualport type"));
+        }
         if let Some(k) = &kind {
             if !["802.1Qbg", "802.1Qbh", "openvswitch", "midonet", "none"].contains(&k.as_str()) {
                 return Err(unsupported(VIR_FROM_NONE, format!("unknown virtualport type {k}")));

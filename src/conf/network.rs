@@ -262,7 +262,8 @@ impl NetworkDef {
     }
 
     pub fn from_node(root: Node) -> Result<NetworkDef> {
-        let name = child_text(root, "name")
+        let name = child(root, "name")
+            .and_then(|n| n.text())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::new(FROM, VIR_ERR_NO_NAME, None))?
             .to_string();
@@ -271,10 +272,17 @@ impl NetworkDef {
             Some(u) => uuid::parse(u).ok_or_else(|| Error::internal("malformed uuid element").from_domain(FROM))?,
             None => uuid::generate(),
         };
-        let ipv6 = yes_no(root, "ipv6")?;
+        let ipv6 = match root.attribute("ipv6") {
+            None => None,
+            Some("yes") => Some(true),
+            Some("no") => Some(false),
+            Some(v) => return Err(xml_err(format!("Invalid ipv6 setting '{v}' in network '{name}'"))),
+        };
         let trust_guest_rx_filters = yes_no(root, "trustGuestRxFilters")?;
-        let metadata = child(root, "metadata")
-            .map(|m| m.children().filter(|c| c.is_element()).map(dump_element).collect::<String>());
+        // libvirt keeps only the namespaced elements of the metadata
+        let metadata = child(root, "metadata").map(|m| {
+            m.children().filter(|c| c.is_element() && c.tag_name().namespace().is_some()).map(dump_element).collect()
+        });
         let bridge = parse_bridge(root, &name)?;
         let mtu = match child(root, "mtu").and_then(|m| m.attribute("size")) {
             Some(s) => parse_u32(s).ok_or_else(|| xml_err(format!("Invalid mtu size '{s}' in network '{name}'")))?,
@@ -363,7 +371,9 @@ impl NetworkDef {
         w.open("network", &[("ipv6", ipv6), ("trustGuestRxFilters", trust)]);
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &uuid::format(&self.uuid));
-        if let Some(m) = &self.metadata {
+        if self.metadata.as_deref() == Some("") {
+            w.empty("metadata", &[]);
+        } else if let Some(m) = &self.metadata {
             w.open("metadata", &[]);
             w.raw_lines(m);
             w.close("metadata");
@@ -480,7 +490,7 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
             None => ifs.push(dev.to_string()),
             Some(first) if first != dev => {
                 return Err(xml_err(format!(
-                    "forward dev '{dev}' must match first interface element dev '{first}' in network '{net}'"
+                    "<forward dev='{dev}'> must match first <interface dev='{first}'/> in network {net}"
                 )))
             }
             _ => {}
@@ -488,19 +498,21 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
     }
     let pfs =
         n.children().filter(|c| c.has_tag_name("pf")).filter_map(|c| c.attribute("dev").map(str::to_string)).collect();
-    let addrs = n
-        .children()
-        .filter(|c| c.has_tag_name("address"))
-        .map(|a| a.attributes().map(|x| (x.name().to_string(), x.value().to_string())).collect())
-        .collect();
+    let addrs = n.children().filter(|c| c.has_tag_name("address")).map(pci_address).collect();
     let nat = child(n, "nat")
         .map(|nat| {
-            let addr = child(nat, "address").map(|a| {
-                (
-                    a.attribute("start").unwrap_or_default().to_string(),
-                    a.attribute("end").unwrap_or_default().to_string(),
-                )
-            });
+            let addr = child(nat, "address")
+                .map(|a| {
+                    let get = |k: &str| {
+                        a.attribute(k).map(str::to_string).ok_or_else(|| {
+                            xml_err(format!(
+                                "missing '{k}' attribute in <address> element in <nat> in <forward> in network {net}"
+                            ))
+                        })
+                    };
+                    Ok::<_, Error>((get("start")?, get("end")?))
+                })
+                .transpose()?;
             let port = child(nat, "port").map(|p| {
                 let g = |k: &str| p.attribute(k).and_then(parse_u32).unwrap_or(0);
                 (g("start"), g("end"))
@@ -511,11 +523,28 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
     Ok(Forward { mode, managed, driver, nat, pfs, ifs, addrs })
 }
 
+/// A `<address type='pci'>` with its numbers in libvirt's spelling.
+fn pci_address(a: Node) -> Vec<(String, String)> {
+    let num = |k: &str| {
+        a.attribute(k).and_then(|v| match v.strip_prefix("0x") {
+            Some(h) => u32::from_str_radix(h, 16).ok(),
+            None => v.parse().ok(),
+        })
+    };
+    let mut out = vec![("type".to_string(), a.attribute("type").unwrap_or("pci").to_string())];
+    for (k, width) in [("domain", 4), ("bus", 2), ("slot", 2), ("function", 1)] {
+        if let Some(v) = num(k) {
+            out.push((k.to_string(), format!("0x{v:0width$x}")));
+        }
+    }
+    out
+}
+
 fn format_forward(f: &Forward, w: &mut XmlWriter) {
     let managed = (f.mode == ForwardMode::Hostdev).then_some(if f.managed { "yes" } else { "no" });
     let head = [("dev", f.ifs.first().map(String::as_str)), ("mode", Some(f.mode.name())), ("managed", managed)];
     let nat = f.nat.as_ref().filter(|n| n.ipv6.is_some() || n.addr.is_some() || n.port.is_some());
-    let pfs: &[String] = if f.ifs.is_empty() { &f.pfs } else { &[] };
+    let pfs: &[String] = if f.ifs.is_empty() && f.addrs.is_empty() { &f.pfs } else { &[] };
     if f.driver.is_none() && nat.is_none() && pfs.is_empty() && f.ifs.is_empty() && f.addrs.is_empty() {
         w.empty("forward", &head);
         return;
@@ -560,9 +589,13 @@ fn parse_dns(n: Node, net: &str) -> Result<Dns> {
     };
     for c in n.children().filter(|c| c.is_element()) {
         match c.tag_name().name() {
-            "forwarder" => dns
-                .forwarders
-                .push((c.attribute("domain").map(str::to_string), c.attribute("addr").map(str::to_string))),
+            "forwarder" => {
+                let (domain, addr) = (c.attribute("domain"), c.attribute("addr"));
+                if domain.is_none() && addr.is_none() {
+                    return Err(xml_err("Invalid forwarder element, must contain at least one of addr or domain"));
+                }
+                dns.forwarders.push((domain.map(str::to_string), addr.map(str::to_string)));
+            }
             "txt" => dns.txts.push(parse_txt(c, net)?),
             "srv" => dns.srvs.push(parse_srv(c, net)?),
             "host" => dns.hosts.push(parse_dns_host(c, net)?),
@@ -603,8 +636,13 @@ pub fn parse_srv(c: Node, net: &str) -> Result<DnsSrv> {
     };
     let service = c.attribute("service").map(str::to_string);
     let protocol = c.attribute("protocol").map(str::to_string);
-    if service.is_none() && protocol.is_none() {
+    let Some(svc) = &service else {
         return Err(detail(format!("missing required service attribute in DNS SRV record of network '{net}'")));
+    };
+    if protocol.is_none() {
+        return Err(detail(format!(
+            "missing required protocol attribute in DNS SRV record '{svc}' of network '{net}'"
+        )));
     }
     let target = c.attribute("target").map(str::to_string);
     if target.is_none() {
@@ -750,6 +788,9 @@ fn parse_ip_def(n: Node, net: &str) -> Result<IpDef> {
         Some(f) => return Err(xml_err(format!("Unrecognized family '{f}' in network '{net}'"))),
     }
     if let Some(t) = child(n, "tftp") {
+        if ip.is_v6() {
+            return Err(unsupported(FROM, format!("Unsupported <tftp> element in an IPv6 element in network '{net}'")));
+        }
         ip.tftp_root = t.attribute("root").map(str::to_string);
     }
     if let Some(d) = child(n, "dhcp") {
@@ -772,6 +813,14 @@ fn parse_lease(n: Node) -> Result<Option<Lease>> {
         Some(u) if ["seconds", "minutes", "hours"].contains(&u) => Some(u.to_string()),
         Some(u) => return Err(invalid_attr("unit", "lease", u)),
     };
+    let secs = match unit.as_deref() {
+        Some("seconds") => expiry,
+        Some("hours") => expiry.saturating_mul(3600),
+        _ => expiry.saturating_mul(60),
+    };
+    if expiry > 0 && secs < 120 {
+        return Err(unsupported(FROM, "The minimum lease time should be greater than 2 minutes"));
+    }
     Ok(Some(Lease { expiry, unit }))
 }
 
@@ -836,9 +885,10 @@ pub fn parse_range(c: Node, ip: &IpDef, net: &str) -> Result<DhcpRange> {
 pub fn parse_dhcp_host(c: Node, ip: &IpDef, net: &str, partial: bool) -> Result<DhcpHost> {
     let v6 = ip.is_v6();
     let mac = match c.attribute("mac") {
-        Some(m) if !v6 => Some(format_mac(
-            &parse_mac(m).ok_or_else(|| xml_err(format!("Cannot parse MAC address '{m}' in network '{net}'")))?,
-        )),
+        Some(m) if !v6 => {
+            parse_mac(m).ok_or_else(|| xml_err(format!("Cannot parse MAC address '{m}' in network '{net}'")))?;
+            Some(m.to_string())
+        }
         _ => None,
     };
     let id = c.attribute("id").filter(|_| v6).map(str::to_string);
@@ -936,10 +986,16 @@ fn format_ip(ip: &IpDef, w: &mut XmlWriter) {
 }
 
 fn parse_route(n: Node, net: &str, ips: &[IpDef]) -> Result<Route> {
-    let gw_text = n.attribute("gateway").unwrap_or_default();
+    let address = n.attribute("address").unwrap_or_default();
+    if parse_ip(address).is_none() {
+        return Err(xml_err(format!("{net}: Bad network address '{address}' in route definition")));
+    }
+    let gw_text = n
+        .attribute("gateway")
+        .ok_or_else(|| xml_err(format!("{net}: Missing required gateway attribute in route definition")))?;
     let gateway = parse_ip(gw_text)
         .map(IpAddr2::new)
-        .ok_or_else(|| xml_err(format!("Bad network address '{gw_text}' in route definition of network '{net}'")))?;
+        .ok_or_else(|| xml_err(format!("{net}: Bad gateway address '{gw_text}' in route definition")))?;
     let reachable = ips
         .iter()
         .any(|ip| ip.address.as_ref().is_some_and(|a| same_network(&a.addr, &gateway.addr, ip.effective_prefix())));
@@ -951,7 +1007,7 @@ fn parse_route(n: Node, net: &str, ips: &[IpDef]) -> Result<Route> {
     }
     Ok(Route {
         family: n.attribute("family").map(str::to_string),
-        address: n.attribute("address").unwrap_or_default().to_string(),
+        address: address.to_string(),
         netmask: n.attribute("netmask").map(str::to_string),
         prefix: n.attribute("prefix").and_then(parse_u32),
         gateway,
