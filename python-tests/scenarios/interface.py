@@ -1,7 +1,7 @@
 """Host interfaces of the test driver: the default eth1, definitions and
 their XML round trips, start/stop, lookups and change transactions."""
 from differential import *  # noqa: F401,F403
-from scenarios.network import corpus
+from scenarios.network import corpus, edge_cases
 
 IF_XML = "<interface type='ethernet' name='vrs-eth2'><mac address='aa:bb:cc:dd:ee:02'/></interface>"
 
@@ -99,6 +99,22 @@ def iface_define_invalid(libvirt):
             r = ["defined", r.XMLDesc()]
             c.interfaceLookupByName(r[1].split("name='")[1].split("'")[0]).undefine()
         out.append(r)
+    return out
+
+
+@scenario
+def iface_define_edge_cases(libvirt):
+    """Defaults, odd values libvirt keeps, and validation corner cases."""
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    out = []
+    for xml in edge_cases("interface", "edge-cases.txt"):
+        i = call(c.interfaceDefineXML, xml)
+        if not isinstance(i, list):
+            r = i.XMLDesc()
+            i.undefine()
+            i = r
+        out.append(i)
     return out
 
 

@@ -123,7 +123,8 @@ impl InterfaceDef {
         } else {
             Vec::new()
         };
-        let link = parse_link(n)?;
+        // bridges have no link of their own in libvirt's interface XML
+        let link = if kind == IfaceType::Bridge { (None, None) } else { parse_link(n)? };
         let mac = if kind == IfaceType::Ethernet {
             child(n, "mac").and_then(|m| m.attribute("address")).map(str::to_string)
         } else {
@@ -209,7 +210,7 @@ fn parse_start(n: Node) -> Result<Option<String>> {
 fn parse_mtu(n: Node) -> Result<u64> {
     match child(n, "mtu").and_then(|m| m.attribute("size")) {
         None => Ok(0),
-        Some(s) => s.trim().parse::<u64>().map_err(|_| unknown_cause()),
+        Some(s) => s.trim().parse::<u32>().map(u64::from).map_err(|_| unknown_cause()),
     }
 }
 
@@ -230,7 +231,7 @@ fn parse_link(n: Node) -> Result<(Option<u64>, Option<String>)> {
     };
     let state = match l.attribute("state") {
         None => None,
-        Some(s) if LINK_STATES.contains(&s) => (s != "unknown").then(|| s.to_string()),
+        Some(s) if LINK_STATES.contains(&s) => Some(s.to_string()),
         Some(s) => return Err(invalid_attr("state", "link", s)),
     };
     Ok((speed.filter(|s| *s > 0), state))
