@@ -36,6 +36,15 @@ pub fn invalid_attr(attr: &str, elem: &str, value: &str) -> Error {
     xml_error(VIR_FROM_XML, format!("Invalid value for attribute '{attr}' in element '{elem}': '{value}'."))
 }
 
+pub fn nonneg_attr(attr: &str, elem: &str, value: &str) -> Error {
+    xml_error(
+        VIR_FROM_XML,
+        format!(
+            "Invalid value for attribute '{attr}' in element '{elem}': '{value}'. Expected non-negative integer value"
+        ),
+    )
+}
+
 pub fn missing_attr(attr: &str, elem: &str) -> Error {
     xml_error(VIR_FROM_XML, format!("Missing required attribute '{attr}' in element '{elem}'"))
 }

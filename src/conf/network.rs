@@ -70,8 +70,9 @@ pub struct Forward {
 pub struct Bridge {
     pub name: Option<String>,
     pub zone: Option<String>,
-    pub stp: bool,
-    pub delay: u64,
+    /// Spanning tree (on unless said otherwise) and forward delay, as given.
+    pub stp: Option<bool>,
+    pub delay: Option<u64>,
     pub mac_table_manager: Option<String>,
 }
 
@@ -330,6 +331,9 @@ impl NetworkDef {
             root.children().filter(|c| c.has_tag_name("portgroup")).map(parse_portgroup).collect::<Result<Vec<_>>>()?;
         let forward = child(root, "forward").map(|f| parse_forward(f, &name)).transpose()?;
         if let Some(f) = &forward {
+            check_mode_settings(f, &bridge, mtu, &name)?;
+        }
+        if let Some(f) = &forward {
             if matches!(f.mode, ForwardMode::Nat | ForwardMode::Route | ForwardMode::Open) && ips.is_empty() {
                 return Err(xml_err(format!(
                     "{} forwarding requested, but no IP address provided for network '{name}'",
@@ -419,14 +423,14 @@ impl NetworkDef {
 
     fn format_bridge(&self, w: &mut XmlWriter) {
         let b = &self.bridge;
-        let delay = b.delay.to_string();
+        let delay = b.delay.unwrap_or(0).to_string();
         if self.forward_mode().has_own_bridge() {
             w.empty(
                 "bridge",
                 &[
                     ("name", b.name.as_deref()),
                     ("zone", b.zone.as_deref()),
-                    ("stp", Some(if b.stp { "on" } else { "off" })),
+                    ("stp", Some(if b.stp == Some(false) { "off" } else { "on" })),
                     ("delay", Some(&delay)),
                     ("macTableManager", b.mac_table_manager.as_deref()),
                 ],
@@ -450,15 +454,15 @@ impl NetworkDef {
 }
 
 fn parse_bridge(root: Node, net: &str) -> Result<Bridge> {
-    let mut b = Bridge { stp: true, ..Default::default() };
+    let mut b = Bridge::default();
     let Some(n) = child(root, "bridge") else {
         return Ok(b);
     };
     b.name = n.attribute("name").map(str::to_string);
     b.zone = n.attribute("zone").map(str::to_string);
-    b.stp = n.attribute("stp") != Some("off");
+    b.stp = n.attribute("stp").map(|s| s != "off");
     if let Some(d) = n.attribute("delay") {
-        b.delay = d.trim().parse().map_err(|_| xml_err(format!("Invalid delay value in network '{net}'")))?;
+        b.delay = Some(d.trim().parse().map_err(|_| xml_err(format!("Invalid delay value in network '{net}'")))?);
     }
     if let Some(m) = n.attribute("macTableManager") {
         if !["kernel", "libvirt"].contains(&m) {
@@ -467,6 +471,42 @@ fn parse_bridge(root: Node, net: &str) -> Result<Bridge> {
         b.mac_table_manager = Some(m.to_string());
     }
     Ok(b)
+}
+
+/// Refuses the bridge and MTU settings a forward mode without a bridge of
+/// libvirt's own cannot have.
+fn check_mode_settings(f: &Forward, b: &Bridge, mtu: u32, net: &str) -> Result<()> {
+    if f.mode.has_own_bridge() {
+        return Ok(());
+    }
+    let mode = f.mode.name();
+    if f.mode != ForwardMode::Bridge {
+        for (given, what) in [
+            (b.name.is_some(), "bridge name"),
+            (b.mac_table_manager.is_some(), "bridge macTableManager setting"),
+            (b.zone.is_some(), "bridge zone"),
+        ] {
+            if given {
+                return Err(xml_err(format!("{what} not allowed in {mode} mode (network '{net}')")));
+            }
+        }
+    }
+    if b.stp.is_some() || b.delay.is_some() || b.zone.is_some() {
+        return Err(xml_err(format!(
+            "bridge delay/stp/zone options only allowed in route, nat, and isolated mode, not in {mode} (network '{net}')"
+        )));
+    }
+    if f.mode == ForwardMode::Bridge && b.name.is_some() && !f.ifs.is_empty() {
+        return Err(xml_err(format!(
+            "A network with forward mode='bridge' can specify a bridge name or a forward dev, but not both (network '{net}')"
+        )));
+    }
+    if mtu > 0 {
+        return Err(xml_err(format!(
+            "mtu size only allowed in open, route, nat, and isolated mode, not in {mode} (network '{net}')"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_forward(n: Node, net: &str) -> Result<Forward> {
@@ -480,12 +520,17 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
     };
     let managed = n.attribute("managed") == Some("yes");
     let driver = child(n, "driver").and_then(|d| d.attribute("name")).map(str::to_string);
-    let mut ifs: Vec<String> = n
-        .children()
-        .filter(|c| c.has_tag_name("interface"))
-        .filter_map(|c| c.attribute("dev").map(str::to_string))
-        .collect();
-    if let Some(dev) = n.attribute("dev") {
+    if let Some(d) = driver.as_deref().filter(|d| !["default", "kvm", "vfio", "xen"].contains(d)) {
+        return Err(unsupported(FROM, format!("Unknown forward <driver name='{d}'/> in network {net}")));
+    }
+    let mut ifs = Vec::new();
+    for i in n.children().filter(|c| c.has_tag_name("interface")) {
+        let dev = i.attribute("dev").ok_or_else(|| {
+            xml_err(format!("Missing required dev attribute in <forward> <interface> element of network {net}"))
+        })?;
+        ifs.push(dev.to_string());
+    }
+    if let Some(dev) = n.attribute("dev").filter(|d| !d.is_empty()) {
         match ifs.first() {
             None => ifs.push(dev.to_string()),
             Some(first) if first != dev => {
@@ -496,9 +541,17 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
             _ => {}
         }
     }
-    let pfs =
+    let pfs: Vec<String> =
         n.children().filter(|c| c.has_tag_name("pf")).filter_map(|c| c.attribute("dev").map(str::to_string)).collect();
+    if pfs.len() > 1 {
+        return Err(xml_err(format!("Only one <pf> element is allowed in <forward> of network {net}")));
+    }
     let addrs = n.children().filter(|c| c.has_tag_name("address")).map(pci_address).collect();
+    if child(n, "nat").is_some() && mode != ForwardMode::Nat {
+        return Err(xml_err(format!(
+            "The <nat> element can only be used when <forward> 'mode' is 'nat' in network {net}"
+        )));
+    }
     let nat = child(n, "nat")
         .map(|nat| {
             let addr = child(nat, "address")
@@ -510,13 +563,31 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
                             ))
                         })
                     };
-                    Ok::<_, Error>((get("start")?, get("end")?))
+                    let (start, end) = (get("start")?, get("end")?);
+                    let v4 = |k: &str, v: &str| {
+                        v.parse::<std::net::Ipv4Addr>().map_err(|_| {
+                            xml_err(format!("Bad ipv4 {k} address '{v}' in <nat> in <forward> in network '{net}'"))
+                        })
+                    };
+                    if v4("start", &start)? > v4("end", &end)? {
+                        return Err(Error::internal(format!("range {start} - {end} is reversed ")));
+                    }
+                    Ok::<_, Error>((start, end))
                 })
                 .transpose()?;
-            let port = child(nat, "port").map(|p| {
-                let g = |k: &str| p.attribute(k).and_then(parse_u32).unwrap_or(0);
-                (g("start"), g("end"))
-            });
+            let port = match child(nat, "port") {
+                Some(p) => {
+                    let g = |k: &str| {
+                        p.attribute(k).and_then(parse_u32).ok_or_else(|| {
+                            detail(format!(
+                                "Missing or invalid '{k}' attribute in <port> in <nat> in <forward> in network {net}"
+                            ))
+                        })
+                    };
+                    Some((g("start")?, g("end")?)).filter(|p| *p != (0, 0))
+                }
+                None => None,
+            };
             Ok::<_, Error>(Nat { ipv6: yes_no(nat, "ipv6")?, addr, port })
         })
         .transpose()?;
@@ -741,12 +812,21 @@ fn parse_addr(text: &str, net: &str) -> Result<IpAddr2> {
 
 fn parse_ip_def(n: Node, net: &str) -> Result<IpDef> {
     let family = n.attribute("family").map(str::to_string);
-    let address = n.attribute("address").map(|a| parse_addr(a, net)).transpose()?;
-    let netmask = n.attribute("netmask").map(|a| parse_addr(a, net)).transpose()?;
-    let prefix = match n.attribute("prefix") {
-        Some(p) => Some(
-            parse_u32(p).ok_or_else(|| xml_err(format!("Invalid ip address prefix value '{p}' in network '{net}'")))?,
+    let address = Some(parse_addr(
+        n.attribute("address")
+            .ok_or_else(|| xml_err(format!("Missing required address attribute in network '{net}'")))?,
+        net,
+    )?);
+    let netmask = match n.attribute("netmask") {
+        Some(m) => Some(
+            parse_ip(m)
+                .map(IpAddr2::new)
+                .ok_or_else(|| xml_err(format!("Invalid netmask '{m}' in network '{net}'")))?,
         ),
+        None => None,
+    };
+    let prefix = match n.attribute("prefix") {
+        Some(p) => Some(parse_u32(p).ok_or_else(|| nonneg_attr("prefix", "ip", p))?),
         None => None,
     };
     let local_ptr = yes_no(n, "localPtr")?;
@@ -805,7 +885,7 @@ fn parse_lease(n: Node) -> Result<Option<Lease>> {
         return Ok(None);
     };
     let expiry = match l.attribute("expiry") {
-        Some(e) => e.trim().parse::<u64>().map_err(|_| invalid_attr("expiry", "lease", e))?,
+        Some(e) => e.trim().parse::<u64>().map_err(|_| nonneg_attr("expiry", "lease", e))?,
         None => return Ok(None),
     };
     let unit = match l.attribute("unit") {
@@ -884,6 +964,11 @@ pub fn parse_range(c: Node, ip: &IpDef, net: &str) -> Result<DhcpRange> {
 
 pub fn parse_dhcp_host(c: Node, ip: &IpDef, net: &str, partial: bool) -> Result<DhcpHost> {
     let v6 = ip.is_v6();
+    if let (true, Some(m)) = (v6, c.attribute("mac")) {
+        return Err(xml_err(format!(
+            "Invalid to specify MAC address '{m}' in network '{net}' IPv6 static host definition"
+        )));
+    }
     let mac = match c.attribute("mac") {
         Some(m) if !v6 => {
             parse_mac(m).ok_or_else(|| xml_err(format!("Cannot parse MAC address '{m}' in network '{net}'")))?;
