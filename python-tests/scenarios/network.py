@@ -379,3 +379,64 @@ def net_malformed_xml(libvirt):
     n = c.networkLookupByName("default")
     return [call(c.networkDefineXML, "<network>"),
             call(n.update, 3, libvirt.VIR_NETWORK_SECTION_PORTGROUP, -1, "<portgroup", 0)]
+
+
+UPD_MATCH_BASE = "<network><name>u</name><uuid>5a1c0000-0000-4000-8000-0000000000aa</uuid><bridge name='b'/><forward mode='nat'/><ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'/><host mac='aa:bb:cc:dd:ee:01' name='one' ip='10.0.0.21'/><host mac='aa:bb:cc:dd:ee:02' name='two' ip='10.0.0.22'/></dhcp></ip><ip family='ipv6' address='2001:db8::1' prefix='64'/><dns><txt name='t1' value='v1'/><host ip='10.0.0.5'><hostname>h1</hostname><hostname>h2</hostname></host><srv service='s' protocol='tcp' target='x' port='1'/><srv service='s' protocol='udp'/></dns><portgroup name='a' default='yes'/><portgroup name='b'/></network>"
+
+
+@scenario
+def net_update_matching(libvirt):
+    """Which existing entries each update command matches, and its refusals."""
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    L = libvirt
+    H, R, P, FI = (L.VIR_NETWORK_SECTION_IP_DHCP_HOST, L.VIR_NETWORK_SECTION_IP_DHCP_RANGE,
+                   L.VIR_NETWORK_SECTION_PORTGROUP, L.VIR_NETWORK_SECTION_FORWARD_INTERFACE)
+    DH, DT, DS = L.VIR_NETWORK_SECTION_DNS_HOST, L.VIR_NETWORK_SECTION_DNS_TXT, L.VIR_NETWORK_SECTION_DNS_SRV
+    cases = [
+     (1, H, -1, "<host mac='aa:bb:cc:dd:ee:01' name='uno' ip='10.0.0.31'/>"),
+     (1, H, -1, "<host name='two' ip='10.0.0.32'/>"),
+     (1, H, -1, "<host mac='AA:BB:CC:DD:EE:02' ip='10.0.0.33'/>"),
+     (2, H, -1, "<host name='two'/>"),
+     (2, H, -1, "<host ip='10.0.0.21'/>"),
+     (2, H, -1, "<host mac='aa:bb:cc:dd:ee:01' ip='10.0.0.99'/>"),
+     (3, H, -1, "<host mac='aa:bb:cc:dd:ee:03' name='one' ip='10.0.0.99'/>"),
+     (3, H, -1, "<host mac='aa:bb:cc:dd:ee:03'/>"),
+     (3, H, 1, "<host id='0:1' ip='2001:db8::5'/>"),
+     (3, H, 1, "<host mac='aa:bb:cc:dd:ee:03' ip='2001:db8::5'/>"),
+     (2, R, -1, "<range start='10.0.0.2' end='10.0.0.8'/>"),
+     (2, R, -1, "<range start='10.0.0.2' end='10.0.0.9'/>"),
+     (4, R, 1, "<range start='2001:db8::10' end='2001:db8::20'/>"),
+     (2, DH, -1, "<host ip='10.0.0.5'><hostname>h1</hostname></host>"),
+     (2, DH, -1, "<host ip='10.0.0.6'><hostname>h2</hostname></host>"),
+     (3, DH, -1, "<host ip='10.0.0.7'><hostname>h3</hostname></host>"),
+     (2, DH, -1, "<host ip='10.0.0.7'><hostname>h3</hostname><hostname>h4</hostname></host>"),
+     (2, DT, -1, "<txt name='t1' value='other'/>"),
+     (2, DT, -1, "<txt name='t1'/>"),
+     (3, DT, -1, "<txt name='t2'/>"),
+     (2, DS, -1, "<srv service='s' protocol='tcp'/>"),
+     (2, DS, -1, "<srv service='s' protocol='udp'/>"),
+     (2, DS, -1, "<srv service='s' protocol='sctp'/>"),
+     (1, P, -1, "<portgroup name='b' default='yes'/>"),
+     (1, P, -1, "<portgroup name='a'/>"),
+     (2, P, -1, "<portgroup name='a' default='yes'/>"),
+     (2, P, -1, "<portgroup name='zz'/>"),
+     (3, FI, -1, "<interface dev='eth1'/>"),
+     (4, FI, -1, "<interface dev='eth0'/>"),
+     (2, FI, -1, "<interface dev='eth1'/>"),
+     (3, FI, -1, "<interface/>"),
+     (3, H, -1, "<host/>"),
+     (3, R, -1, "<range/>"),
+     (3, DS, -1, "<srv/>"),
+    ]
+    n = c.networkDefineXML(UPD_MATCH_BASE)
+    out = [[cmd, sec, idx, x, call(n.update, cmd, sec, idx, x, 0)] for cmd, sec, idx, x in cases]
+    out.append(n.XMLDesc())
+    n.undefine()
+    m = c.networkDefineXML(net_xml(name="vrs-u2", uuid="5a1c0000-0000-4000-8000-0000000000ab"))
+    for cmd, sec, idx, x in [(3, H, -1, "<host mac='aa:bb:cc:dd:ee:03' ip='10.0.0.99'/>"),
+                             (3, FI, -1, "<interface dev='eth1'/>"), (3, DT, -1, "<txt name='t' value='v'/>")]:
+        out.append([cmd, sec, idx, x, call(m.update, cmd, sec, idx, x, 0)])
+    out.append(m.XMLDesc())
+    m.undefine()
+    return out

@@ -382,7 +382,7 @@ impl NetworkDef {
             w.raw_lines(m);
             w.close("metadata");
         }
-        if let Some(f) = &self.forward {
+        if let Some(f) = self.forward.as_ref().filter(|f| f.mode != ForwardMode::None) {
             format_forward(f, &mut w);
         }
         self.format_bridge(&mut w);
@@ -667,7 +667,7 @@ fn parse_dns(n: Node, net: &str) -> Result<Dns> {
                 }
                 dns.forwarders.push((domain.map(str::to_string), addr.map(str::to_string)));
             }
-            "txt" => dns.txts.push(parse_txt(c, net)?),
+            "txt" => dns.txts.push(parse_txt(c, net, false)?),
             "srv" => dns.srvs.push(parse_srv(c, net)?),
             "host" => dns.hosts.push(parse_dns_host(c, net)?),
             _ => {}
@@ -683,12 +683,16 @@ fn detail(msg: String) -> Error {
     Error::with_detail(FROM, VIR_ERR_XML_DETAIL, msg)
 }
 
-pub fn parse_txt(c: Node, net: &str) -> Result<(String, String)> {
+/// A TXT record; `partial` (deletion) lets the value be left out.
+pub fn parse_txt(c: Node, net: &str, partial: bool) -> Result<(String, String)> {
     let name = c
         .attribute("name")
         .ok_or_else(|| detail(format!("missing required name attribute in DNS TXT record of network {net}")))?;
     if name.contains(' ') {
         return Err(detail(format!("prohibited character in DNS TXT record name '{name}' of network {net}")));
+    }
+    if partial && c.attribute("value").is_none() {
+        return Ok((name.to_string(), String::new()));
     }
     let value = c.attribute("value").ok_or_else(|| {
         detail(format!("missing required value attribute in DNS TXT record named '{name}' of network {net}"))

@@ -218,10 +218,10 @@ fn forward_interface(def: &mut NetworkDef, cmd: Cmd, node: Node, net: &str) -> R
     }
     let dev = node
         .attribute("dev")
-        .ok_or_else(|| xml_error(FROM, format!("missing dev attribute in <interface> element of network '{net}'")))?
+        .ok_or_else(|| xml_error(FROM, "missing dev attribute in <interface> element"))?
         .to_string();
     let fwd = def.forward.get_or_insert_with(|| Forward {
-        mode: ForwardMode::Nat,
+        mode: ForwardMode::None,
         managed: false,
         driver: None,
         nat: None,
@@ -243,6 +243,12 @@ fn forward_interface(def: &mut NetworkDef, cmd: Cmd, node: Node, net: &str) -> R
             return Err(invalid(format!(
                 "there is an existing interface entry in network '{net}' that matches \"<interface dev='{dev}'>\""
             )))
+        }
+        (_, None) if fwd.mode.has_own_bridge() && !fwd.ifs.is_empty() => {
+            return Err(xml_error(
+                FROM,
+                format!("multiple forwarding interfaces specified for network '{net}', only one is supported"),
+            ))
         }
         (_, None) => insert(&mut fwd.ifs, dev, cmd),
     }
@@ -310,7 +316,7 @@ fn dns_txt(def: &mut NetworkDef, cmd: Cmd, node: Node, net: &str) -> Result<()> 
     if cmd == Cmd::Modify {
         return Err(not_supported("DNS TXT records cannot be modified, only added or deleted"));
     }
-    let txt = parse_txt(node, net)?;
+    let txt = parse_txt(node, net, cmd == Cmd::Delete)?;
     let txts = &mut def.dns.txts;
     let pos = txts.iter().position(|t| t.0 == txt.0);
     match (cmd, pos) {
