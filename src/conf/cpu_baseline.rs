@@ -181,10 +181,28 @@ impl HostCpu {
     }
 }
 
+/// Where libvirt installs its CPU model database.
+const CPU_MAP_DIR: &str = "/usr/share/libvirt/cpu_map";
+
+/// The features an x86 CPU model includes, from libvirt's CPU map (when
+/// installed).
+fn x86_model_features(model: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(format!("{CPU_MAP_DIR}/x86_{model}.xml")).ok()?;
+    let doc = roxmltree::Document::parse(&text).ok()?;
+    let m = doc.descendants().find(|n| n.has_tag_name("model") && n.attribute("name") == Some(model))?;
+    Some(
+        m.children()
+            .filter(|c| c.has_tag_name("feature"))
+            .filter_map(|c| c.attribute("name").map(str::to_string))
+            .collect(),
+    )
+}
+
 /// The CPU all the given ones can provide, when they share one model
-/// (`None` when they do not: choosing among models needs libvirt's CPU
-/// map); the features all of them have are kept.
-pub fn baseline(cpus: &[HostCpu]) -> Result<Option<HostCpu>> {
+/// (`None` when they do not: choosing among models needs the CPUID data
+/// of libvirt's CPU map). The features all of them add to the model are
+/// kept; `expand` lists the model's own features too.
+pub fn baseline(cpus: &[HostCpu], expand: bool) -> Result<Option<HostCpu>> {
     let Some(first) = cpus.first() else {
         return Err(Error::with_detail(VIR_FROM_CPU, VIR_ERR_INVALID_ARG, "no CPUs given"));
     };
@@ -204,6 +222,13 @@ pub fn baseline(cpus: &[HostCpu]) -> Result<Option<HostCpu>> {
     let mut out = first.clone();
     out.vendor = vendors.first().map(|v| v.to_string());
     out.features.retain(|f| cpus.iter().all(|c| c.features.contains(f)));
+    let model = out.model.clone().unwrap_or_default();
+    match (out.is_x86().then(|| x86_model_features(&model)).flatten(), expand) {
+        (Some(own), true) => out.features.extend(own),
+        (Some(own), false) => out.features.retain(|f| !own.contains(f)),
+        (None, true) => return Ok(None),
+        (None, false) => {}
+    }
     out.features.sort();
     out.features.dedup();
     Ok(Some(out))

@@ -87,12 +87,12 @@ fn baseline(cpus: &[String], flags: u32) -> Result<String> {
     let expand = VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES as u32;
     unsupported_flags(flags, expand, "testConnectBaselineCPU")?;
     let parsed = cpus.iter().map(|x| HostCpu::parse(x)).collect::<Result<Vec<_>>>()?;
-    match cpu_baseline::baseline(&parsed)? {
-        Some(cpu) if flags & expand == 0 => Ok(cpu.format_guest()),
-        _ => Err(Error::with_detail(
+    match cpu_baseline::baseline(&parsed, flags & expand != 0)? {
+        Some(cpu) => Ok(cpu.format_guest()),
+        None => Err(Error::with_detail(
             VIR_FROM_CPU,
             VIR_ERR_OPERATION_UNSUPPORTED,
-            "computing a baseline of different CPU models or expanding their features",
+            "computing a baseline of different CPU models needs their CPUID data",
         )),
     }
 }
