@@ -144,6 +144,9 @@ fn parse_rate(n: Node, allow_floor: bool) -> Result<Rate> {
         }
     };
     let r = Rate { average: num("average")?, peak: num("peak")?, floor: num("floor")?, burst: num("burst")? };
+    if r.floor.is_some() && n.tag_name().name() == "outbound" {
+        return Err(unsupported(VIR_FROM_NONE, "'floor' attribute allowed only in <inbound> element"));
+    }
     if r.floor.is_some() && !allow_floor {
         return Err(unsupported(VIR_FROM_NONE, "floor attribute is not supported for this config"));
     }

@@ -510,7 +510,7 @@ fn check_mode_settings(f: &Forward, b: &Bridge, mtu: u32, net: &str) -> Result<(
 }
 
 fn parse_forward(n: Node, net: &str) -> Result<Forward> {
-    let mode = match n.attribute("mode") {
+    let mode = match n.attribute("mode").filter(|m| !m.is_empty()) {
         None => ForwardMode::Nat,
         Some(m) => FORWARD_MODES
             .iter()
@@ -541,12 +541,23 @@ fn parse_forward(n: Node, net: &str) -> Result<Forward> {
             _ => {}
         }
     }
+    if mode.has_own_bridge() && ifs.len() > 1 {
+        return Err(xml_err(format!(
+            "multiple forwarding interfaces specified for network '{net}', only one is supported"
+        )));
+    }
     let pfs: Vec<String> =
         n.children().filter(|c| c.has_tag_name("pf")).filter_map(|c| c.attribute("dev").map(str::to_string)).collect();
     if pfs.len() > 1 {
         return Err(xml_err(format!("Only one <pf> element is allowed in <forward> of network {net}")));
     }
-    let addrs = n.children().filter(|c| c.has_tag_name("address")).map(pci_address).collect();
+    let mut addrs = Vec::new();
+    for a in n.children().filter(|c| c.has_tag_name("address")) {
+        match a.attribute("type") {
+            Some("pci") | None => addrs.push(pci_address(a)),
+            Some(t) => return Err(unsupported(FROM, format!("unknown address type '{t}' in network {net}"))),
+        }
+    }
     if child(n, "nat").is_some() && mode != ForwardMode::Nat {
         return Err(xml_err(format!(
             "The <nat> element can only be used when <forward> 'mode' is 'nat' in network {net}"
@@ -645,7 +656,8 @@ fn format_forward(f: &Forward, w: &mut XmlWriter) {
     for i in &f.ifs {
         w.empty("interface", &[("dev", Some(i))]);
     }
-    for a in &f.addrs {
+    let addrs: &[Vec<(String, String)>] = if f.ifs.is_empty() { &f.addrs } else { &[] };
+    for a in addrs {
         let attrs: Vec<(&str, Option<&str>)> = a.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect();
         w.empty("address", &attrs);
     }
