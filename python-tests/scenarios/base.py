@@ -654,9 +654,6 @@ REMOTE = ("expected until the remote driver exists: real libvirt hands URIs no "
           "to the remote driver, which fails with VIR_ERR_SYSTEM_ERROR(38)/"
           "VIR_FROM_RPC(7) socket/TLS errors; ours reports VIR_ERR_NO_CONNECT "
           "'no connection driver available' (or opens the test driver)")
-INVALID_ARG_PREFIX = ("virCheckFlags/virReportInvalidArg messages must NOT carry the "
-                      "'invalid argument: ' prefix: real says 'unsupported flags (0x..) in "
-                      "function testXxx' (code 8, domain 12); ours prepends 'invalid argument: '")
 HANDLE_ID = ("virDomainCreate*/virDomainDestroy* must update the id stored in the "
              "virDomainPtr handle (real: handle ID() becomes the new id after create "
              "and -1 after destroy; ours keeps the id from lookup/define time)")
@@ -689,8 +686,6 @@ XFAIL.update({
         "VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT/NO_CHECKPOINT as unsupported flags (real: "
         "accepted, no domain has checkpoints -> [] / ['test']), and returns 'test' for "
         "HAS_SNAPSHOT and MANAGEDSAVE (real: [] - it has neither)",
-    "list_all_domains_flag_combos": INVALID_ARG_PREFIX,
-    "define_xml_flags": INVALID_ARG_PREFIX + " (testDomainDefineXMLFlags)",
     "dom_state": "initial state reason of the default 'test' domain: real [RUNNING, "
         "VIR_DOMAIN_RUNNING_UNKNOWN(0)], ours [RUNNING, BOOTED(1)]",
     "dom_vcpus_flags": "virDomainGetVcpusFlags(AFFECT_LIVE|AFFECT_CONFIG) must fail with "
@@ -721,7 +716,6 @@ XFAIL.update({
     "dom_xml_desc_defined": "virDomainGetXMLDesc must format the parsed definition "
         "(vcpu placement='static', <clock offset='utc'/>, on_poweroff/on_reboot/on_crash, "
         "<devices>, libvirt indentation), ours echoes the XML given to defineXML",
-    "conn_get_capabilities": "virConnectGetCapabilities not implemented in the test driver",
     "dom_shutdown": "virDomainShutdown not implemented in the test driver",
     "dom_set_memory": "virDomainSetMemory/virDomainSetMaxMemory not implemented in the test driver",
 })

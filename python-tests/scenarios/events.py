@@ -280,7 +280,7 @@ def events_domain_other_ids_sequence(libvirt):
     ], families=("domain",))
 
 
-@scenario(xfail="test driver does not queue network events yet")
+@scenario
 def events_network_sequence(libvirt):
     return record(libvirt, [
         ("define", lambda c: c.networkDefineXML(NET_XML).name()),
@@ -301,7 +301,7 @@ def events_storage_pool_sequence(libvirt):
     ], families=("pool",))
 
 
-@scenario(xfail="test driver does not queue node device events yet")
+@scenario
 def events_node_device_sequence(libvirt):
     made = []
 

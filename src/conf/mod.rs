@@ -1,4 +1,11 @@
 //! XML documents (domain, network, storage, ...): models, parsers and
 //! formatters shared by the drivers, one module per document.
 
+pub mod capabilities;
+pub mod cpu_baseline;
+pub mod interface;
+pub mod netdev;
+pub mod network;
+pub mod network_update;
+pub mod nodedev;
 pub mod xml;

@@ -55,6 +55,9 @@ pub struct Interface {
 pub struct NodeDevice {
     pub conn: Connect,
     pub name: String,
+    /// The parent name the handle was made with, if any: libvirt caches it
+    /// in the handle and `virNodeDeviceGetParent` answers it first.
+    pub parent: Option<String>,
 }
 
 #[derive(Clone)]

@@ -622,7 +622,7 @@ fn new_object(c: &ConnectHandle, family: Family, s: &Subject) -> Option<ObjectHa
             ObjectHandle::Pool(StoragePoolHandle::new_raw(StoragePool { conn, name: s.name.clone(), uuid: s.uuid }, cp))
         }
         Family::NodeDevice => {
-            ObjectHandle::Device(NodeDeviceHandle::new_raw(NodeDevice { conn, name: s.name.clone() }, cp))
+            ObjectHandle::Device(NodeDeviceHandle::new_raw(NodeDevice { conn, name: s.name.clone(), parent: None }, cp))
         }
         Family::Secret => ObjectHandle::Secret(SecretHandle::new_raw(
             Secret { conn, uuid: s.uuid, usage_type: 0, usage_id: s.name.clone() },

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod events;
 pub mod library;
 pub mod migration;
+pub mod node;
 pub mod objects;
 pub mod stream;
 pub mod typed_params;

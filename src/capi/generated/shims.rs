@@ -2055,7 +2055,7 @@ pub unsafe extern "C" fn virNetworkCreateXMLFlags(conn: virConnectPtr, xmlDesc: 
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkDHCPLeaseFree(lease: virNetworkDHCPLeasePtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkDHCPLeaseFree checks each before use.
-    run("virNetworkDHCPLeaseFree", crate::generated::consts::VIR_FROM_NETWORK, (), || Err(crate::core::error::Error::no_support()))
+    run("virNetworkDHCPLeaseFree", crate::generated::consts::VIR_FROM_NETWORK, (), || unsafe { api::node::virNetworkDHCPLeaseFree(lease) })
 }
 
 #[no_mangle]
@@ -2103,7 +2103,7 @@ pub unsafe extern "C" fn virNetworkGetConnect(net: virNetworkPtr) -> virConnectP
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkGetDHCPLeases(network: virNetworkPtr, mac: *const c_char, leases: *mut *mut virNetworkDHCPLeasePtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkGetDHCPLeases checks each before use.
-    run("virNetworkGetDHCPLeases", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNetworkGetDHCPLeases", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkHandle::check_from(network, crate::generated::consts::VIR_FROM_NETWORK)?; api::node::virNetworkGetDHCPLeases(network, mac, leases, flags) } })
 }
 
 #[no_mangle]
@@ -2265,7 +2265,7 @@ pub unsafe extern "C" fn virNetworkUpdate(network: virNetworkPtr, command: c_uin
 #[no_mangle]
 pub unsafe extern "C" fn virNodeAllocPages(conn: virConnectPtr, npages: c_uint, pageSizes: *mut c_uint, pageCounts: *mut c_ulonglong, startCell: c_int, cellCount: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeAllocPages checks each before use.
-    run("virNodeAllocPages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeAllocPages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; api::node::virNodeAllocPages(conn, npages, pageSizes, pageCounts, startCell, cellCount, flags) } })
 }
 
 #[no_mangle]
@@ -2325,7 +2325,7 @@ pub unsafe extern "C" fn virNodeDeviceGetName(dev: virNodeDevicePtr) -> *const c
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceGetParent(dev: virNodeDevicePtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceGetParent checks each before use.
-    run("virNodeDeviceGetParent", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null(), || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeDeviceGetParent", crate::generated::consts::VIR_FROM_NODEDEV, std::ptr::null(), || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; api::node::virNodeDeviceGetParent(dev) } })
 }
 
 #[no_mangle]
@@ -2403,19 +2403,19 @@ pub unsafe extern "C" fn virNodeDeviceUndefine(dev: virNodeDevicePtr, flags: c_u
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCPUMap(conn: virConnectPtr, cpumap: *mut *mut c_uchar, online: *mut c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCPUMap checks each before use.
-    run("virNodeGetCPUMap", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetCPUMap", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::node::virNodeGetCPUMap(conn, cpumap, online, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCPUStats(conn: virConnectPtr, cpuNum: c_int, params: virNodeCPUStatsPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCPUStats checks each before use.
-    run("virNodeGetCPUStats", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetCPUStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetCPUStats", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetCPUStats")); } api::node::virNodeGetCPUStats(conn, cpuNum, params, nparams, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCellsFreeMemory(conn: virConnectPtr, freeMems: *mut c_ulonglong, startCell: c_int, maxCells: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCellsFreeMemory checks each before use.
-    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxCells <= 0 { return Err(crate::core::error::Error::arg_error("maxCells", "virNodeGetCellsFreeMemory", "maxCells in virNodeGetCellsFreeMemory must be greater than zero".into())); } if startCell < 0 { return Err(crate::core::error::Error::arg_error("startCell", "virNodeGetCellsFreeMemory", "startCell in virNodeGetCellsFreeMemory must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxCells <= 0 { return Err(crate::core::error::Error::arg_error("maxCells", "virNodeGetCellsFreeMemory", "maxCells in virNodeGetCellsFreeMemory must be greater than zero".into())); } if startCell < 0 { return Err(crate::core::error::Error::arg_error("startCell", "virNodeGetCellsFreeMemory", "startCell in virNodeGetCellsFreeMemory must be zero or greater".into())); } api::node::virNodeGetCellsFreeMemory(conn, freeMems, startCell, maxCells) } })
 }
 
 #[no_mangle]
@@ -2427,7 +2427,7 @@ pub unsafe extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglon
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreePages(conn: virConnectPtr, npages: c_uint, pages: *mut c_uint, startCell: c_int, cellCount: c_uint, counts: *mut c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetFreePages checks each before use.
-    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::node::virNodeGetFreePages(conn, npages, pages, startCell, cellCount, counts, flags) } })
 }
 
 #[no_mangle]
@@ -2445,7 +2445,7 @@ pub unsafe extern "C" fn virNodeGetMemoryParameters(conn: virConnectPtr, params:
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetMemoryStats(conn: virConnectPtr, cellNum: c_int, params: virNodeMemoryStatsPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetMemoryStats checks each before use.
-    run("virNodeGetMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetMemoryStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virNodeGetMemoryStats")); } api::node::virNodeGetMemoryStats(conn, cellNum, params, nparams, flags) } })
 }
 
 #[no_mangle]
@@ -2457,7 +2457,7 @@ pub unsafe extern "C" fn virNodeGetSEVInfo(conn: virConnectPtr, params: *mut vir
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetSecurityModel(conn: virConnectPtr, secmodel: virSecurityModelPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetSecurityModel checks each before use.
-    run("virNodeGetSecurityModel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if secmodel.is_null() { return Err(crate::core::error::Error::null_arg("secmodel", "virNodeGetSecurityModel")); } Err(crate::core::error::Error::no_support()) } })
+    run("virNodeGetSecurityModel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if secmodel.is_null() { return Err(crate::core::error::Error::null_arg("secmodel", "virNodeGetSecurityModel")); } api::node::virNodeGetSecurityModel(conn, secmodel) } })
 }
 
 #[no_mangle]

@@ -71,11 +71,8 @@ fn no_domain() -> Error {
 
 fn unsupported_flags(flags: u32, allowed: u32, api: &str) -> Result<()> {
     if flags & !allowed != 0 {
-        return Err(Error::with_detail(
-            VIR_FROM_TEST,
-            VIR_ERR_INVALID_ARG,
-            format!("unsupported flags (0x{:x}) in function {api}", flags & !allowed),
-        ));
+        let msg = format!("unsupported flags (0x{:x}) in function {api}", flags & !allowed);
+        return Err(Error::arg_error("flags", api, msg).from_domain(VIR_FROM_TEST));
     }
     Ok(())
 }
