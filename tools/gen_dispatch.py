@@ -226,7 +226,13 @@ def plan(f, facts, handles, functypes):
         return None
     slot = snake(name[:-len("String")] if name.endswith("LookupByUUIDString") else name)
     conn_expr = "h.conn()" if first_cls == "Connect" else "h.driver_conn()?"
-    code = " ".join(pre) + f" let v = crate::driver_entry!({conn_expr}, api.{slot})({', '.join(call)})?; Ok({conv})"
+    invoke = f"crate::driver_entry!({conn_expr}, api.{slot})({', '.join(call)})"
+    if name.endswith("LookupByUUIDString"):
+        # libvirt parses the text, then calls the LookupByUUID function,
+        # whose name its errors carry
+        invoke = (f"(|| -> crate::core::error::Result<_> {{ Ok({invoke}?) }})()"
+                  f".map_err(|e| e.in_inner_api(\"{name[:-len('String')]}\"))")
+    code = " ".join(pre) + f" let v = {invoke}?; Ok({conv})"
     return Plan(slot, slot_args, f"Result<{slot_ret}>", code.strip())
 
 

@@ -202,9 +202,7 @@ def host_network_dhcp_leases(libvirt):
             call(n.portLookupByUUID, b"\x01" * 16)]
 
 
-@scenario(xfail="virNetworkPortLookupByUUIDString is served through virNetworkPortLookupByUUID in "
-                "libvirt, so its VIR_ERR_NO_SUPPORT message names virNetworkPortLookupByUUID; the "
-                "generated dispatch names the called function")
+@scenario
 def host_network_port_lookup_uuid_string(libvirt):
     quiet(libvirt)
     n = libvirt.open(URI).networkLookupByName("default")

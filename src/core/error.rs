@@ -160,6 +160,20 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Names the public function that failed when one public function is
+    /// served by another (libvirt's errors then name the inner one); the
+    /// error domain is still left to the outer call.
+    pub fn in_inner_api(self, api: &str) -> Error {
+        if self.needs_api_name {
+            let d = self.domain;
+            self.in_api(api, d)
+        } else {
+            self
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

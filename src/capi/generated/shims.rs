@@ -2019,7 +2019,7 @@ pub unsafe extern "C" fn virNWFilterLookupByUUID(conn: virConnectPtr, uuid: *con
 #[no_mangle]
 pub unsafe extern "C" fn virNWFilterLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virNWFilterPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNWFilterLookupByUUIDString checks each before use.
-    run("virNWFilterLookupByUUIDString", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNWFilterLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNWFilterLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.nw_filter_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(NWFilterHandle::new_raw(v, conn)) } })
+    run("virNWFilterLookupByUUIDString", crate::generated::consts::VIR_FROM_NWFILTER, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNWFilterLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNWFilterLookupByUUIDString")?; let v = (|| -> crate::core::error::Result<_> { Ok(crate::driver_entry!(h.conn(), api.nw_filter_lookup_by_uuid)(h.conn(), &uuidstr_u)?) })().map_err(|e| e.in_inner_api("virNWFilterLookupByUUID"))?; Ok(NWFilterHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
@@ -2163,7 +2163,7 @@ pub unsafe extern "C" fn virNetworkLookupByUUID(conn: virConnectPtr, uuid: *cons
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virNetworkPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkLookupByUUIDString checks each before use.
-    run("virNetworkLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNetworkLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.network_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(NetworkHandle::new_raw(v, conn)) } })
+    run("virNetworkLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNetworkLookupByUUIDString")?; let v = (|| -> crate::core::error::Result<_> { Ok(crate::driver_entry!(h.conn(), api.network_lookup_by_uuid)(h.conn(), &uuidstr_u)?) })().map_err(|e| e.in_inner_api("virNetworkLookupByUUID"))?; Ok(NetworkHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
@@ -2223,7 +2223,7 @@ pub unsafe extern "C" fn virNetworkPortLookupByUUID(net: virNetworkPtr, uuid: *c
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortLookupByUUIDString(net: virNetworkPtr, uuidstr: *const c_char) -> virNetworkPortPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortLookupByUUIDString checks each before use.
-    run("virNetworkPortLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkPortLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNetworkPortLookupByUUIDString")?; let v = crate::driver_entry!(h.driver_conn()?, api.network_port_lookup_by_uuid)(h.obj(), &uuidstr_u)?; Ok(NetworkPortHandle::new_with_parent(v, h.conn_handle(), Parent::Network(net))) } })
+    run("virNetworkPortLookupByUUIDString", crate::generated::consts::VIR_FROM_NETWORK, std::ptr::null_mut(), || unsafe { { let h = NetworkHandle::check_from(net, crate::generated::consts::VIR_FROM_NETWORK)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virNetworkPortLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virNetworkPortLookupByUUIDString")?; let v = (|| -> crate::core::error::Result<_> { Ok(crate::driver_entry!(h.driver_conn()?, api.network_port_lookup_by_uuid)(h.obj(), &uuidstr_u)?) })().map_err(|e| e.in_inner_api("virNetworkPortLookupByUUID"))?; Ok(NetworkPortHandle::new_with_parent(v, h.conn_handle(), Parent::Network(net))) } })
 }
 
 #[no_mangle]
@@ -2565,7 +2565,7 @@ pub unsafe extern "C" fn virSecretLookupByUUID(conn: virConnectPtr, uuid: *const
 #[no_mangle]
 pub unsafe extern "C" fn virSecretLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virSecretPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretLookupByUUIDString checks each before use.
-    run("virSecretLookupByUUIDString", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virSecretLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virSecretLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.secret_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(SecretHandle::new_raw(v, conn)) } })
+    run("virSecretLookupByUUIDString", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virSecretLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virSecretLookupByUUIDString")?; let v = (|| -> crate::core::error::Result<_> { Ok(crate::driver_entry!(h.conn(), api.secret_lookup_by_uuid)(h.conn(), &uuidstr_u)?) })().map_err(|e| e.in_inner_api("virSecretLookupByUUID"))?; Ok(SecretHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
@@ -2727,7 +2727,7 @@ pub unsafe extern "C" fn virStoragePoolLookupByUUID(conn: virConnectPtr, uuid: *
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolLookupByUUIDString(conn: virConnectPtr, uuidstr: *const c_char) -> virStoragePoolPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolLookupByUUIDString checks each before use.
-    run("virStoragePoolLookupByUUIDString", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virStoragePoolLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virStoragePoolLookupByUUIDString")?; let v = crate::driver_entry!(h.conn(), api.storage_pool_lookup_by_uuid)(h.conn(), &uuidstr_u)?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
+    run("virStoragePoolLookupByUUIDString", crate::generated::consts::VIR_FROM_STORAGE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if uuidstr.is_null() { return Err(crate::core::error::Error::null_arg("uuidstr", "virStoragePoolLookupByUUIDString")); } let uuidstr_u = crate::capi::marshal::uuid_text(uuidstr, "uuidstr", "virStoragePoolLookupByUUIDString")?; let v = (|| -> crate::core::error::Result<_> { Ok(crate::driver_entry!(h.conn(), api.storage_pool_lookup_by_uuid)(h.conn(), &uuidstr_u)?) })().map_err(|e| e.in_inner_api("virStoragePoolLookupByUUID"))?; Ok(StoragePoolHandle::new_raw(v, conn)) } })
 }
 
 #[no_mangle]
