@@ -1,4 +1,8 @@
 //! XML documents (domain, network, storage, ...): models, parsers and
 //! formatters shared by the drivers, one module per document.
 
+pub mod storage_common;
+pub mod storage_pool;
+pub mod storage_pool_source;
+pub mod storage_vol;
 pub mod xml;

@@ -8,4 +8,5 @@ pub mod domain;
 pub mod errors;
 pub mod library;
 pub mod objects;
+pub mod storage;
 pub mod typed_params;

@@ -52,10 +52,12 @@ macro_rules! driver_table {
 mod api_table;
 mod domain;
 mod host;
+mod storage;
 
 pub use api_table::*;
 pub use domain::*;
 pub use host::*;
+pub use storage::*;
 
 /// Declares the driver's complete table from its per-family tables.
 macro_rules! driver_families {
@@ -91,6 +93,7 @@ driver_families! {
     host: HostTable,
     domain: DomainTable,
     api: ApiTable,
+    storage: StorageTable,
 }
 
 /// A connection driver: how it claims URIs, and what it serves.
