@@ -205,31 +205,31 @@ fn check_wwn(w: &str) -> Result<()> {
 
 impl PciAddr {
     fn parse(n: Node) -> Result<PciAddr> {
-        let field = |name: &str, max: u32| -> Result<u32> {
+        let field = |name: &str| -> Result<u32> {
             let Some(v) = n.attribute(name) else { return Ok(0) };
-            let x = parse_u64_auto(v).and_then(|x| u32::try_from(x).ok()).ok_or_else(|| {
-                Error::with_detail(
-                    VIR_FROM_NONE,
-                    VIR_ERR_XML_ERROR,
-                    format!("Cannot parse <address> '{name}' attribute"),
-                )
-            })?;
-            if x > max {
-                let lim = if name == "function" { max.to_string() } else { format!("0x{max:X}") };
-                return Err(Error::with_detail(
-                    VIR_FROM_NONE,
-                    VIR_ERR_XML_ERROR,
-                    format!("Invalid PCI address {name}='0x{x:x}', must be <= {lim}"),
-                ));
-            }
-            Ok(x)
+            parse_u64_auto(v).and_then(|x| u32::try_from(x).ok()).ok_or_else(|| {
+                prop_err(format!(
+                    "Invalid value for attribute '{name}' in element 'address': '{v}'. Expected non-negative integer value"
+                ))
+            })
         };
-        Ok(PciAddr {
-            domain: field("domain", 0xFFFF)?,
-            bus: field("bus", 0xFF)?,
-            slot: field("slot", 0x1F)?,
-            function: field("function", 7)?,
-        })
+        let a = PciAddr {
+            domain: field("domain")?,
+            bus: field("bus")?,
+            slot: field("slot")?,
+            function: field("function")?,
+        };
+        let range = |detail: String| Error::with_detail(VIR_FROM_NONE, VIR_ERR_XML_ERROR, detail);
+        if a.bus > 0xFF {
+            return Err(range(format!("Invalid PCI address bus='0x{:x}', must be <= 0xFF", a.bus)));
+        }
+        if a.slot > 0x1F {
+            return Err(range(format!("Invalid PCI address slot='0x{:x}', must be <= 0x1F", a.slot)));
+        }
+        if a.function > 7 {
+            return Err(range(format!("Invalid PCI address function=0x{:x}, must be <= 7", a.function)));
+        }
+        Ok(a)
     }
 }
 

@@ -10,6 +10,7 @@ mod vols;
 
 use super::st;
 use crate::conf::storage_pool::{PoolDef, POOL_TYPES};
+use crate::conf::storage_pool_source::Adapter;
 use crate::conf::storage_vol::VolDef;
 use crate::core::driver::{DriverTable, StoragePoolInfo};
 use crate::core::error::{Error, Result};
@@ -41,6 +42,9 @@ pub struct PoolObj {
 /// The storage pools and volumes of one test host.
 pub struct StorageState {
     pub pools: Vec<PoolObj>,
+    /// Whether the vHBA (`scsi_host12`) that creating an `fc_host` pool
+    /// makes exists; destroying such a pool removes it.
+    pub vport: bool,
 }
 
 impl Default for StorageState {
@@ -49,6 +53,7 @@ impl Default for StorageState {
         set_defaults(&mut def);
         StorageState {
             pools: vec![PoolObj { def, active: true, persistent: true, autostart: false, vols: Vec::new() }],
+            vport: false,
         }
     }
 }
@@ -152,6 +157,14 @@ fn with_pool<T>(c: &Connect, name: &str, f: impl FnOnce(&mut PoolObj) -> Result<
     f(p)
 }
 
+/// Runs `f` on the pool with `p`'s UUID (the lookups a few calls make).
+fn with_pool_uuid<T>(p: &StoragePool, f: impl FnOnce(&mut PoolObj) -> Result<T>) -> Result<T> {
+    let s = st(&p.conn);
+    let mut g = s.storage.lock();
+    let o = g.pools.iter_mut().find(|o| o.def.uuid == p.uuid).ok_or_else(|| no_pool("uuid", &uuid::format(&p.uuid)))?;
+    f(o)
+}
+
 fn queue(c: &Connect, p: &PoolObj, event: i32) {
     st(c).events.queue(Event::StoragePoolLifecycle { pool: p.subject(), event, detail: 0 });
 }
@@ -161,6 +174,9 @@ fn queue(c: &Connect, p: &PoolObj, event: i32) {
 fn add_def(c: &Connect, mut def: PoolDef, live: bool) -> Result<StoragePool> {
     let s = st(c);
     let mut g = s.storage.lock();
+    if live && is_fc_host(&def) {
+        g.vport = true;
+    }
     sources::check_conflicts(&g.pools, &def)?;
     set_defaults(&mut def);
     let handle = |p: &PoolObj| p.handle(c);
@@ -209,6 +225,10 @@ fn add_def(c: &Connect, mut def: PoolDef, live: bool) -> Result<StoragePool> {
     let h = handle(&p);
     g.pools.push(p);
     Ok(h)
+}
+
+fn is_fc_host(def: &PoolDef) -> bool {
+    matches!(def.source.adapter, Some(Adapter::FcHost { .. }))
 }
 
 fn names(c: &Connect, active: bool) -> Vec<String> {
@@ -283,6 +303,16 @@ pub fn install(t: &mut DriverTable) {
         let i = g.pools.iter().position(|o| o.def.name == p.name).ok_or_else(|| no_pool("name", &p.name))?;
         g.pools[i].check_active()?;
         g.pools[i].active = false;
+        if is_fc_host(&g.pools[i].def) {
+            // the vHBA the pool's creation made goes away with it
+            if !std::mem::take(&mut g.vport) {
+                return Err(Error::with_detail(
+                    VIR_FROM_TEST,
+                    VIR_ERR_NO_NODE_DEVICE,
+                    "no node device with matching name 'scsi_host12'",
+                ));
+            }
+        }
         queue(&p.conn, &g.pools[i], VIR_STORAGE_POOL_EVENT_STOPPED);
         if !g.pools[i].persistent {
             g.pools.remove(i);
@@ -312,8 +342,8 @@ pub fn install(t: &mut DriverTable) {
             Ok(0)
         })
     });
-    a.storage_pool_is_active = Some(|p| with_pool(&p.conn, &p.name, |o| Ok(o.active as i32)));
-    a.storage_pool_is_persistent = Some(|p| with_pool(&p.conn, &p.name, |o| Ok(o.persistent as i32)));
+    a.storage_pool_is_active = Some(|p| with_pool_uuid(p, |o| Ok(o.active as i32)));
+    a.storage_pool_is_persistent = Some(|p| with_pool_uuid(p, |o| Ok(o.persistent as i32)));
     a.connect_find_storage_pool_sources = Some(sources::find_sources);
     t.storage.storage_pool_get_info = Some(|p| {
         with_pool(&p.conn, &p.name, |o| {

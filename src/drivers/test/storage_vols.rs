@@ -2,7 +2,7 @@
 //! memory, their paths derived from the pool's target.
 
 use super::check_flags;
-use super::{with_pool, PoolObj};
+use super::{with_pool, with_pool_uuid, PoolObj};
 use crate::conf::storage_vol::VolDef;
 use crate::core::driver::{DriverTable, StorageVolInfo};
 use crate::core::error::{Error, Result};
@@ -82,7 +82,7 @@ pub fn install(t: &mut DriverTable) {
         Some(|p| with_active(&p.conn, &p.name, |o| Ok(o.vols.iter().map(|v| v.name.clone()).collect())));
     a.storage_pool_list_all_volumes = Some(|p, flags| {
         check_flags(flags, 0, "testStoragePoolListAllVolumes")?;
-        with_pool(&p.conn, &p.name, |o| {
+        with_pool_uuid(p, |o| {
             if !o.active {
                 return Err(Error::with_detail(VIR_FROM_TEST, VIR_ERR_OPERATION_INVALID, "storage pool is not active"));
             }
