@@ -1,6 +1,7 @@
 //! XML documents (domain, network, storage, ...): models, parsers and
 //! formatters shared by the drivers, one module per document.
 
+pub mod secret;
 pub mod storage_common;
 pub mod storage_pool;
 pub mod storage_pool_source;
