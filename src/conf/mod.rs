@@ -1,6 +1,8 @@
 //! XML documents (domain, network, storage, ...): models, parsers and
 //! formatters shared by the drivers, one module per document.
 
+pub mod nwfilter;
+pub mod nwfilter_values;
 pub mod secret;
 pub mod storage_common;
 pub mod storage_pool;
