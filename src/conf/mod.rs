@@ -2,6 +2,7 @@
 //! formatters shared by the drivers, one module per document.
 
 pub mod nwfilter;
+pub mod nwfilter_binding;
 pub mod nwfilter_values;
 pub mod secret;
 pub mod storage_common;
