@@ -1,4 +1,6 @@
 """Connection-level and domain scenarios of the first test-driver cut."""
+import os
+
 from differential import *  # noqa: F401,F403
 
 
@@ -659,8 +661,12 @@ HANDLE_ID = ("virDomainCreate*/virDomainDestroy* must update the id stored in th
              "virDomainPtr handle (real: handle ID() becomes the new id after create "
              "and -1 after destroy; ours keeps the id from lookup/define time)")
 
+# with a local daemon listening, real libvirt's remote driver gets the
+# daemon's "no connection driver available" answer, the same as ours
+if not os.path.exists("/run/libvirt/libvirt-sock"):
+    XFAIL["open_unknown_scheme"] = REMOTE
+
 XFAIL.update({
-    "open_unknown_scheme": REMOTE,
     "open_unknown_scheme_with_host": REMOTE,
     "open_test_relative_path": REMOTE + " ('test://default' has host 'default')",
     "open_test_with_transport": REMOTE + "; ours wrongly OPENS the test driver for "

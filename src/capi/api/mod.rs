@@ -3,10 +3,13 @@
 //! A body has the C signature and returns `Result<ret>`; the generated shim
 //! runs it through the recipe in `capi::entry`.
 
+pub mod admin;
 pub mod connect;
+pub mod descriptors;
 pub mod domain;
 pub mod errors;
 pub mod library;
+pub mod migration;
 pub mod objects;
 pub mod storage;
 pub mod typed_params;

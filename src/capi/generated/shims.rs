@@ -681,7 +681,7 @@ pub unsafe extern "C" fn virDomainCreateLinux(conn: virConnectPtr, xmlDesc: *con
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCreateWithFiles(domain: virDomainPtr, nfiles: c_uint, files: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCreateWithFiles checks each before use.
-    run("virDomainCreateWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCreateWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::descriptors::virDomainCreateWithFiles(domain, nfiles, files, flags) } })
 }
 
 #[no_mangle]
@@ -699,7 +699,7 @@ pub unsafe extern "C" fn virDomainCreateXML(conn: virConnectPtr, xmlDesc: *const
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCreateXMLWithFiles(conn: virConnectPtr, xmlDesc: *const c_char, nfiles: c_uint, files: *mut c_int, flags: c_uint) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCreateXMLWithFiles checks each before use.
-    run("virDomainCreateXMLWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainCreateXMLWithFiles")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCreateXMLWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainCreateXMLWithFiles")); } api::descriptors::virDomainCreateXMLWithFiles(conn, xmlDesc, nfiles, files, flags) } })
 }
 
 #[no_mangle]
@@ -753,7 +753,7 @@ pub unsafe extern "C" fn virDomainDetachDeviceFlags(domain: virDomainPtr, xml: *
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFDAssociate(domain: virDomainPtr, name: *const c_char, nfds: c_uint, fds: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFDAssociate checks each before use.
-    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; api::descriptors::virDomainFDAssociate(domain, name, nfds, fds, flags) } })
 }
 
 #[no_mangle]
@@ -1185,19 +1185,19 @@ pub unsafe extern "C" fn virDomainMemoryStats(dom: virDomainPtr, stats: virDomai
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrate(domain: virDomainPtr, dconn: virConnectPtr, flags: c_ulong, dname: *const c_char, uri: *const c_char, bandwidth: c_ulong) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrate checks each before use.
-    run("virDomainMigrate", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrate", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrate(domain, dconn, flags, dname, uri, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrate2(domain: virDomainPtr, dconn: virConnectPtr, dxml: *const c_char, flags: c_ulong, dname: *const c_char, uri: *const c_char, bandwidth: c_ulong) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrate2 checks each before use.
-    run("virDomainMigrate2", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrate2", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrate2(domain, dconn, dxml, flags, dname, uri, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrate3(domain: virDomainPtr, dconn: virConnectPtr, params: virTypedParameterPtr, nparams: c_uint, flags: c_uint) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrate3 checks each before use.
-    run("virDomainMigrate3", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrate3", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrate3(domain, dconn, params, nparams, flags) } })
 }
 
 #[no_mangle]
@@ -1245,19 +1245,19 @@ pub unsafe extern "C" fn virDomainMigrateStartPostCopy(domain: virDomainPtr, fla
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI(domain: virDomainPtr, duri: *const c_char, flags: c_ulong, dname: *const c_char, bandwidth: c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI checks each before use.
-    run("virDomainMigrateToURI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if duri.is_null() { return Err(crate::core::error::Error::null_arg("duri", "virDomainMigrateToURI")); } let duri_s = crate::capi::marshal::text(duri); let dname_s = crate::capi::marshal::text(dname); let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_to_uri)(h.obj(), duri_s.as_deref().unwrap_or_default(), flags as u64, dname_s.as_deref(), bandwidth as u64)?; Ok(v) } })
+    run("virDomainMigrateToURI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if duri.is_null() { return Err(crate::core::error::Error::null_arg("duri", "virDomainMigrateToURI")); } api::migration::virDomainMigrateToURI(domain, duri, flags, dname, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI2(domain: virDomainPtr, dconnuri: *const c_char, miguri: *const c_char, dxml: *const c_char, flags: c_ulong, dname: *const c_char, bandwidth: c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI2 checks each before use.
-    run("virDomainMigrateToURI2", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let dconnuri_s = crate::capi::marshal::text(dconnuri); let miguri_s = crate::capi::marshal::text(miguri); let dxml_s = crate::capi::marshal::text(dxml); let dname_s = crate::capi::marshal::text(dname); let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_to_uri2)(h.obj(), dconnuri_s.as_deref(), miguri_s.as_deref(), dxml_s.as_deref(), flags as u64, dname_s.as_deref(), bandwidth as u64)?; Ok(v) } })
+    run("virDomainMigrateToURI2", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrateToURI2(domain, dconnuri, miguri, dxml, flags, dname, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI3(domain: virDomainPtr, dconnuri: *const c_char, params: virTypedParameterPtr, nparams: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI3 checks each before use.
-    run("virDomainMigrateToURI3", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateToURI3", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrateToURI3(domain, dconnuri, params, nparams, flags) } })
 }
 
 #[no_mangle]
@@ -1275,13 +1275,13 @@ pub unsafe extern "C" fn virDomainOpenConsole(dom: virDomainPtr, dev_name: *cons
 #[no_mangle]
 pub unsafe extern "C" fn virDomainOpenGraphics(dom: virDomainPtr, idx: c_uint, fd: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainOpenGraphics checks each before use.
-    run("virDomainOpenGraphics", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if fd < 0 { return Err(crate::core::error::Error::arg_error("fd", "virDomainOpenGraphics", "fd in virDomainOpenGraphics must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainOpenGraphics", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if fd < 0 { return Err(crate::core::error::Error::arg_error("fd", "virDomainOpenGraphics", "fd in virDomainOpenGraphics must be zero or greater".into())); } api::descriptors::virDomainOpenGraphics(dom, idx, fd, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainOpenGraphicsFD(dom: virDomainPtr, idx: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainOpenGraphicsFD checks each before use.
-    run("virDomainOpenGraphicsFD", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainOpenGraphicsFD", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::descriptors::virDomainOpenGraphicsFD(dom, idx, flags) } })
 }
 
 #[no_mangle]
@@ -2547,7 +2547,7 @@ pub unsafe extern "C" fn virSecretGetUsageType(secret: virSecretPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetValue(secret: virSecretPtr, value_size: *mut usize, flags: c_uint) -> *mut c_uchar {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetValue checks each before use.
-    run("virSecretGetValue", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if value_size.is_null() { return Err(crate::core::error::Error::null_arg("value_size", "virSecretGetValue")); } Err(crate::core::error::Error::no_support()) } })
+    run("virSecretGetValue", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if value_size.is_null() { return Err(crate::core::error::Error::null_arg("value_size", "virSecretGetValue")); } api::descriptors::virSecretGetValue(secret, value_size, flags) } })
 }
 
 #[no_mangle]
@@ -3123,43 +3123,43 @@ pub unsafe extern "C" fn virtrs_virDomainQemuAgentCommand(domain: virDomainPtr, 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainQemuAttach(conn: virConnectPtr, pid_value: c_uint, flags: c_uint) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainQemuAttach checks each before use.
-    run("virDomainQemuAttach", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainQemuAttach", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; api::descriptors::virDomainQemuAttach(conn, pid_value, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainQemuMonitorCommand(domain: virDomainPtr, cmd: *const c_char, result: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainQemuMonitorCommand checks each before use.
-    run("virDomainQemuMonitorCommand", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommand")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainQemuMonitorCommand", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommand")); } api::descriptors::virDomainQemuMonitorCommand(domain, cmd, result, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainQemuMonitorCommandWithFiles(domain: virDomainPtr, cmd: *const c_char, ninfiles: c_uint, infiles: *mut c_int, noutfiles: *mut c_uint, outfiles: *mut *mut c_int, result: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainQemuMonitorCommandWithFiles checks each before use.
-    run("virDomainQemuMonitorCommandWithFiles", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cmd.is_null() { return Err(crate::core::error::Error::null_arg("cmd", "virDomainQemuMonitorCommandWithFiles")); } if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommandWithFiles")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainQemuMonitorCommandWithFiles", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cmd.is_null() { return Err(crate::core::error::Error::null_arg("cmd", "virDomainQemuMonitorCommandWithFiles")); } if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommandWithFiles")); } api::descriptors::virDomainQemuMonitorCommandWithFiles(domain, cmd, ninfiles, infiles, noutfiles, outfiles, result, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterCGroup(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterCGroup checks each before use.
-    run("virDomainLxcEnterCGroup", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_lxc_enter_c_group)(h.obj(), flags)?; Ok(v) } })
+    run("virDomainLxcEnterCGroup", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterCGroup", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterCGroup", flags))); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_lxc_enter_c_group)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterNamespace(domain: virDomainPtr, nfdlist: c_uint, fdlist: *mut c_int, noldfdlist: *mut c_uint, oldfdlist: *mut *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterNamespace checks each before use.
-    run("virDomainLxcEnterNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check(domain)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainLxcEnterNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check(domain)?; if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterNamespace", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterNamespace", flags))); } api::descriptors::virDomainLxcEnterNamespace(domain, nfdlist, fdlist, noldfdlist, oldfdlist, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterSecurityLabel(model: virSecurityModelPtr, label: virSecurityLabelPtr, oldlabel: virSecurityLabelPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterSecurityLabel checks each before use.
-    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_NONE, -1, || { if label.is_null() { return Err(crate::core::error::Error::null_arg("label", "virDomainLxcEnterSecurityLabel")); } if model.is_null() { return Err(crate::core::error::Error::null_arg("model", "virDomainLxcEnterSecurityLabel")); } Err(crate::core::error::Error::no_support()) })
+    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { if label.is_null() { return Err(crate::core::error::Error::null_arg("label", "virDomainLxcEnterSecurityLabel")); } if model.is_null() { return Err(crate::core::error::Error::null_arg("model", "virDomainLxcEnterSecurityLabel")); } if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterSecurityLabel", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterSecurityLabel", flags))); } api::descriptors::virDomainLxcEnterSecurityLabel(model, label, oldlabel, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcOpenNamespace(domain: virDomainPtr, fdlist: *mut *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcOpenNamespace checks each before use.
-    run("virDomainLxcOpenNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if fdlist.is_null() { return Err(crate::core::error::Error::null_arg("fdlist", "virDomainLxcOpenNamespace")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainLxcOpenNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if fdlist.is_null() { return Err(crate::core::error::Error::null_arg("fdlist", "virDomainLxcOpenNamespace")); } api::descriptors::virDomainLxcOpenNamespace(domain, fdlist, flags) } })
 }
 
 #[no_mangle]
@@ -3249,7 +3249,7 @@ pub unsafe extern "C" fn virtrs_virAdmConnectLookupServer(conn: virAdmConnectPtr
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectOpen(name: *const c_char, flags: c_uint) -> virAdmConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectOpen checks each before use.
-    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || Err(crate::core::error::Error::no_support()))
+    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { api::admin::virAdmConnectOpen(name, flags) })
 }
 
 #[no_mangle]
@@ -3291,13 +3291,13 @@ pub unsafe extern "C" fn virtrs_virAdmConnectUnregisterCloseCallback(conn: virAd
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmGetVersion(libVer: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmGetVersion checks each before use.
-    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
+    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { api::admin::virAdmGetVersion(libVer) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmInitialize() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmInitialize checks each before use.
-    run("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
+    run_raw("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { api::admin::virAdmInitialize() })
 }
 
 #[no_mangle]

@@ -50,13 +50,17 @@ macro_rules! driver_table {
 
 #[rustfmt::skip]
 mod api_table;
+mod descriptors;
 mod domain;
 mod host;
+mod migration;
 mod storage;
 
 pub use api_table::*;
+pub use descriptors::*;
 pub use domain::*;
 pub use host::*;
+pub use migration::*;
 pub use storage::*;
 
 /// Declares the driver's complete table from its per-family tables.
@@ -93,6 +97,8 @@ driver_families! {
     host: HostTable,
     domain: DomainTable,
     api: ApiTable,
+    migration: MigrationTable,
+    descriptors: DescriptorTable,
     storage: StorageTable,
 }
 

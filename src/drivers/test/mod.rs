@@ -3,6 +3,7 @@
 //! files. This first cut serves the default host's domains; the XML layer
 //! it needs grows in `conf/`.
 
+mod descriptors;
 mod domain;
 mod host;
 mod interface;
@@ -31,6 +32,7 @@ pub fn register() {
         interface::install(&mut table);
         nodedev::install(&mut table);
         storage::install(&mut table);
+        descriptors::install(&mut table);
         ConnectDriver { name: "TEST", open, table }
     });
     crate::core::registry::register(driver);
