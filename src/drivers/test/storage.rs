@@ -169,19 +169,12 @@ fn queue(c: &Connect, p: &PoolObj, event: i32) {
     st(c).events.queue(Event::StoragePoolLifecycle { pool: p.subject(), event, detail: 0 });
 }
 
-/// Adds a parsed definition, or updates the pool it names, as define
-/// (`live` false) or create (`live` true) does.
-fn add_def(c: &Connect, mut def: PoolDef, live: bool) -> Result<StoragePool> {
-    let s = st(c);
-    let mut g = s.storage.lock();
-    if live && is_fc_host(&def) {
-        g.vport = true;
-    }
-    sources::check_conflicts(&g.pools, &def)?;
-    set_defaults(&mut def);
-    let handle = |p: &PoolObj| p.handle(c);
-    if let Some(i) = g.pools.iter().position(|p| p.def.uuid == def.uuid) {
-        let p = &mut g.pools[i];
+/// Where a new definition goes: the index of the pool it updates (same
+/// name and UUID), or `None` for a new pool; libvirt's errors otherwise.
+fn place(pools: &[PoolObj], def: &PoolDef, live: bool) -> Result<Option<usize>> {
+    sources::check_conflicts(pools, def)?;
+    if let Some(i) = pools.iter().position(|p| p.def.uuid == def.uuid) {
+        let p = &pools[i];
         if p.def.name != def.name {
             return Err(storage_failed(format!(
                 "pool '{}' is already defined with uuid {}",
@@ -189,42 +182,60 @@ fn add_def(c: &Connect, mut def: PoolDef, live: bool) -> Result<StoragePool> {
                 uuid::format(&p.def.uuid)
             )));
         }
-        if live {
-            if p.active {
-                return Err(Error::with_detail(
-                    VIR_FROM_STORAGE,
-                    VIR_ERR_OPERATION_INVALID,
-                    format!("pool is already active as '{}'", p.def.name),
-                ));
-            }
-            p.def = def;
-            p.active = true;
-            p.persistent = false;
-            queue(c, p, VIR_STORAGE_POOL_EVENT_STARTED);
-        } else {
-            if p.active {
-                // the new definition waits for a restart the test driver never applies
-                set_defaults(&mut p.def);
-            } else {
-                p.def = def;
-            }
-            p.persistent = true;
-            queue(c, p, VIR_STORAGE_POOL_EVENT_DEFINED);
+        if live && p.active {
+            return Err(Error::with_detail(
+                VIR_FROM_STORAGE,
+                VIR_ERR_OPERATION_INVALID,
+                format!("pool is already active as '{}'", p.def.name),
+            ));
         }
-        return Ok(handle(p));
+        return Ok(Some(i));
     }
-    if let Some(p) = g.pools.iter().find(|p| p.def.name == def.name) {
-        return Err(storage_failed(format!(
-            "pool '{}' already exists with uuid {}",
-            p.def.name,
-            uuid::format(&p.def.uuid)
-        )));
+    match pools.iter().find(|p| p.def.name == def.name) {
+        Some(p) => {
+            Err(storage_failed(format!("pool '{}' already exists with uuid {}", p.def.name, uuid::format(&p.def.uuid))))
+        }
+        None => Ok(None),
     }
-    let p = PoolObj { def, active: live, persistent: !live, autostart: false, vols: Vec::new() };
-    queue(c, &p, if live { VIR_STORAGE_POOL_EVENT_STARTED } else { VIR_STORAGE_POOL_EVENT_DEFINED });
-    let h = handle(&p);
-    g.pools.push(p);
-    Ok(h)
+}
+
+/// Adds a parsed definition, or updates the pool it names, as define
+/// (`live` false) or create (`live` true) does.
+fn add_def(c: &Connect, mut def: PoolDef, live: bool) -> Result<StoragePool> {
+    let s = st(c);
+    let mut g = s.storage.lock();
+    let slot = place(&g.pools, &def, live)?;
+    set_defaults(&mut def);
+    if live && is_fc_host(&def) {
+        // creating an fc_host pool makes its vHBA
+        g.vport = true;
+    }
+    let i = match slot {
+        Some(i) => {
+            let p = &mut g.pools[i];
+            if live {
+                p.def = def;
+                p.active = true;
+                p.persistent = false;
+            } else {
+                if p.active {
+                    // the new definition waits for a restart the test driver never applies
+                    set_defaults(&mut p.def);
+                } else {
+                    p.def = def;
+                }
+                p.persistent = true;
+            }
+            i
+        }
+        None => {
+            g.pools.push(PoolObj { def, active: live, persistent: !live, autostart: false, vols: Vec::new() });
+            g.pools.len() - 1
+        }
+    };
+    let p = &g.pools[i];
+    queue(c, p, if live { VIR_STORAGE_POOL_EVENT_STARTED } else { VIR_STORAGE_POOL_EVENT_DEFINED });
+    Ok(p.handle(c))
 }
 
 fn is_fc_host(def: &PoolDef) -> bool {
