@@ -38,10 +38,7 @@ pub fn node_string(n: Node) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-/// The first child element called `name`.
-pub fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    n.children().find(|c| c.is_element() && c.tag_name().name() == name)
-}
+pub use crate::conf::xml::child;
 
 /// Child elements called `name`, in document order.
 pub fn children<'a, 'i: 'a>(n: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
