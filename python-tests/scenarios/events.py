@@ -290,7 +290,7 @@ def events_network_sequence(libvirt):
     ], families=("network",))
 
 
-@scenario(xfail="test driver does not queue storage pool events yet")
+@scenario
 def events_storage_pool_sequence(libvirt):
     return record(libvirt, [
         ("define", lambda c: c.storagePoolDefineXML(POOL_XML, 0).name()),

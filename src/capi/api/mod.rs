@@ -13,5 +13,6 @@ pub mod library;
 pub mod migration;
 pub mod node;
 pub mod objects;
+pub mod storage;
 pub mod stream;
 pub mod typed_params;

@@ -2655,7 +2655,7 @@ pub unsafe extern "C" fn virStoragePoolGetConnect(pool: virStoragePoolPtr) -> vi
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolGetInfo(pool: virStoragePoolPtr, info: virStoragePoolInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolGetInfo checks each before use.
-    run("virStoragePoolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStoragePoolGetInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStoragePoolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStoragePoolGetInfo")); } api::storage::virStoragePoolGetInfo(pool, info) } })
 }
 
 #[no_mangle]
@@ -2805,13 +2805,13 @@ pub unsafe extern "C" fn virStorageVolGetConnect(vol: virStorageVolPtr) -> virCo
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetInfo(vol: virStorageVolPtr, info: virStorageVolInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetInfo checks each before use.
-    run("virStorageVolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolGetInfo", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfo")); } api::storage::virStorageVolGetInfo(vol, info) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStorageVolGetInfoFlags(vol: virStorageVolPtr, info: virStorageVolInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStorageVolGetInfoFlags checks each before use.
-    run("virStorageVolGetInfoFlags", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfoFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStorageVolGetInfoFlags", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StorageVolHandle::check_from(vol, crate::generated::consts::VIR_FROM_STORAGE)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virStorageVolGetInfoFlags")); } api::storage::virStorageVolGetInfoFlags(vol, info, flags) } })
 }
 
 #[no_mangle]

@@ -55,6 +55,7 @@ mod domain;
 mod events;
 mod host;
 mod migration;
+mod storage;
 
 pub use api_table::*;
 pub use descriptors::*;
@@ -62,6 +63,7 @@ pub use domain::*;
 pub use events::*;
 pub use host::*;
 pub use migration::*;
+pub use storage::*;
 
 /// Declares the driver's complete table from its per-family tables.
 macro_rules! driver_families {
@@ -100,6 +102,7 @@ driver_families! {
     api: ApiTable,
     migration: MigrationTable,
     descriptors: DescriptorTable,
+    storage: StorageTable,
 }
 
 /// A connection driver: how it claims URIs, and what it serves.
