@@ -619,8 +619,7 @@ def pump_events(libvirt):
     libvirt.virEventRemoveTimeout(t)
 
 
-@scenario(xfail="storage pool event delivery (virConnectStoragePoolEventRegisterAny) is not wired yet; "
-                "the driver queues the events (see the unit test in drivers/test/storage.rs)")
+@scenario
 def storage_pool_events(libvirt):
     quiet(libvirt)
     libvirt.virEventRegisterDefaultImpl()
