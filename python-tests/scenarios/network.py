@@ -372,7 +372,7 @@ LIBXML2_MESSAGES = ("conf/xml.rs reports roxmltree's wording for unterminated do
                     "\"Couldn't find end of Start Tag portgroup line 1\" with the caret after the text")
 
 
-@scenario(xfail=LIBXML2_MESSAGES)
+@scenario
 def net_malformed_xml(libvirt):
     quiet(libvirt)
     c = libvirt.open(URI)

@@ -121,30 +121,164 @@ impl XmlWriter {
 pub fn parse<'a>(xml: &'a str, doc_name: &str) -> Result<roxmltree::Document<'a>> {
     let opts = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
     roxmltree::Document::parse_with_options(xml, opts).map_err(|e| {
-        let pos = e.pos();
-        let (row, col) = (pos.row as usize, pos.col as usize);
-        let line = xml.lines().nth(row.saturating_sub(1));
-        let (msg, line, caret) = match line {
-            None if xml.trim().is_empty() => ("Document is empty".to_string(), "(null)".to_string(), 0),
-            _ => (libxml2_message(&e), line.unwrap_or("").to_string(), col.saturating_sub(1)),
-        };
-        let detail = format!("({doc_name}):{}: {msg}\n{line}\n{}^", row.max(1), "-".repeat(caret));
-        Error::with_detail(DOMAIN_UNSET, VIR_ERR_XML_DETAIL, detail)
+        let (msg, at) = libxml2_error(xml, &e);
+        Error::with_detail(DOMAIN_UNSET, VIR_ERR_XML_DETAIL, report(xml, doc_name, &msg, at))
     })
 }
 
-/// libxml2's wording for the common kinds of malformed input.
-fn libxml2_message(e: &roxmltree::Error) -> String {
+/// libxml2's report: the message, then the line holding byte offset `at`
+/// and a caret under that position ("(null)" past the last line).
+fn report(xml: &str, doc_name: &str, msg: &str, at: usize) -> String {
+    let at = at.min(xml.len());
+    let line_no = xml[..at].matches('\n').count() + 1;
+    let line_start = xml[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = xml[line_start..].split('\n').next().unwrap_or("");
+    let (text, caret) = if xml.is_empty() || (line.is_empty() && at == xml.len()) {
+        ("(null)", 0)
+    } else {
+        (line, xml[line_start..at].chars().count())
+    };
+    format!("({doc_name}):{line_no}: {msg}\n{text}\n{}^", "-".repeat(caret))
+}
+
+/// Byte offset of a parser position (1-based row and column in characters).
+fn offset(xml: &str, pos: roxmltree::TextPos) -> usize {
+    let line_start: usize = xml.split_inclusive('\n').take(pos.row as usize - 1).map(str::len).sum();
+    let line = &xml[line_start.min(xml.len())..];
+    line_start + line.chars().take(pos.col as usize - 1).map(char::len_utf8).sum::<usize>()
+}
+
+/// The element name at the start of a tag's text.
+fn tag_name(tag: &str) -> &str {
+    tag.split(|c: char| c.is_whitespace() || c == '/' || c == '>').next().unwrap_or("")
+}
+
+/// The elements still open at the end of `text`, with the line each
+/// started on (a light scan: comments, CDATA, PIs and quoted values skipped).
+fn open_elements(text: &str) -> Vec<(&str, usize)> {
+    let mut stack = Vec::new();
+    let mut i = 0;
+    let b = text.as_bytes();
+    let line_at = |i: usize| text[..i].matches('\n').count() + 1;
+    while let Some(lt) = text[i..].find('<').map(|k| i + k) {
+        let rest = &text[lt..];
+        let skip_to = |end: &str| rest.find(end).map_or(text.len(), |k| lt + k + end.len());
+        if rest.starts_with("<!--") {
+            i = skip_to("-->");
+        } else if rest.starts_with("<![CDATA[") {
+            i = skip_to("]]>");
+        } else if rest.starts_with("<?") {
+            i = skip_to("?>");
+        } else if rest.starts_with("<!") {
+            i = skip_to(">");
+        } else {
+            // a tag: find its end outside quotes
+            let mut j = lt + 1;
+            let mut quote = None;
+            while j < b.len() {
+                match (quote, b[j]) {
+                    (None, b'"' | b'\'') => quote = Some(b[j]),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            let tag = &text[lt + 1..j.min(text.len())];
+            if let Some(closing) = tag.strip_prefix('/') {
+                let name = tag_name(closing);
+                if let Some(k) = stack.iter().rposition(|(n, _)| *n == name) {
+                    stack.truncate(k);
+                }
+            } else if j >= b.len() || !tag.ends_with('/') {
+                // an element opened here (or a start tag cut off at the end)
+                stack.push((tag_name(tag), line_at(lt)));
+            }
+            i = (j + 1).min(text.len());
+        }
+        if i >= text.len() {
+            break;
+        }
+    }
+    stack
+}
+
+/// The message libxml2 gives for a malformed document, and where it points.
+fn libxml2_error(xml: &str, e: &roxmltree::Error) -> (String, usize) {
     use roxmltree::Error as E;
+    let end = xml.len();
+    let start_tag_expected = || {
+        // skip what may precede the root: blanks, the declaration, comments, PIs
+        let mut rest = xml;
+        loop {
+            let t = rest.trim_start();
+            let skipped = if t.starts_with("<?") {
+                t.find("?>").map(|k| &t[k + 2..])
+            } else if t.starts_with("<!--") {
+                t.find("-->").map(|k| &t[k + 3..])
+            } else {
+                None
+            };
+            match skipped {
+                Some(r) => rest = r,
+                None => {
+                    let at = end - t.len();
+                    return (t.is_empty() || !t.starts_with('<')).then_some(at);
+                }
+            }
+        }
+    };
+    if xml.is_empty() {
+        return ("Document is empty".into(), 0);
+    }
+    if let Some(at) = start_tag_expected() {
+        return ("Start tag expected, '<' not found".into(), at);
+    }
+    let pos_end = |pos: roxmltree::TextPos, token_len: usize| (offset(xml, pos) + token_len).min(end);
     match e {
-        E::UnexpectedCloseTag(open, close, _) => format!("Opening and ending tag mismatch: {open} and {close}"),
-        E::UnknownEntityReference(name, _) => format!("Entity '{name}' not defined"),
-        E::UnexpectedEntityCloseTag(_) | E::UnexpectedEndOfStream => "Premature end of data".to_string(),
-        E::UnknownNamespace(p, _) => format!("Namespace prefix {p} is not defined"),
-        E::DtdDetected => "DTDs are not accepted".to_string(),
-        E::DuplicatedAttribute(a, _) => format!("Attribute {a} redefined"),
-        E::EntityReferenceLoop(_) => "Detected an entity reference loop".to_string(),
-        other => other.to_string(),
+        E::UnexpectedCloseTag(open, close, pos) => {
+            let at = offset(xml, *pos);
+            let line = open_elements(&xml[..at]).iter().rev().find(|(n, _)| n == open).map_or(1, |(_, l)| *l);
+            let close_len = xml[at..].find('>').map_or(0, |k| k + 1);
+            (format!("Opening and ending tag mismatch: {open} line {line} and {close}"), (at + close_len).min(end))
+        }
+        E::DuplicatedAttribute(name, pos) => {
+            let at = offset(xml, *pos);
+            let rest = &xml[at..];
+            let value_end = rest
+                .find('=')
+                .and_then(|eq| {
+                    let v = rest[eq + 1..].trim_start();
+                    let q = v.chars().next()?;
+                    let skip = rest.len() - v.len();
+                    v[1..].find(q).map(|k| skip + k + 2)
+                })
+                .unwrap_or(name.len());
+            (format!("Attribute {name} redefined"), (at + value_end).min(end))
+        }
+        E::UnknownEntityReference(name, pos) => (format!("Entity '{name}' not defined"), pos_end(*pos, name.len() + 2)),
+        E::UnknownToken(pos) if open_elements(&xml[..offset(xml, *pos)]).is_empty() => {
+            ("Extra content at the end of the document".into(), offset(xml, *pos))
+        }
+        E::UnclosedRootNode | E::UnexpectedEndOfStream | E::NoRootNode => match open_elements(xml).last() {
+            Some((name, line)) if unterminated_start_tag(xml) => {
+                (format!("Couldn't find end of Start Tag {name} line {line}"), end)
+            }
+            Some((name, line)) => (format!("Premature end of data in tag {name} line {line}"), end),
+            None => ("Premature end of data".into(), end),
+        },
+        E::UnknownNamespace(p, pos) => (format!("Namespace prefix {p} is not defined"), offset(xml, *pos)),
+        E::DtdDetected => ("DTDs are not accepted".into(), 0),
+        E::EntityReferenceLoop(pos) => ("Detected an entity reference loop".into(), offset(xml, *pos)),
+        other => (other.to_string(), end),
+    }
+}
+
+/// Whether the document ends inside a start tag (`<a`, `<a b='1'`).
+fn unterminated_start_tag(xml: &str) -> bool {
+    match xml.rfind('<') {
+        Some(lt) => !xml[lt..].contains('>') && !xml[lt..].starts_with("</"),
+        None => false,
     }
 }
 
@@ -197,5 +331,37 @@ mod tests {
         assert_eq!(e.message, "XML error: expecting root element of 'domain', not 'foo'");
         let e = parse("", "domain_definition").unwrap_err();
         assert_eq!(e.message, "(domain_definition):1: Document is empty\n(null)\n^");
+    }
+
+    /// Messages and carets as libvirt 9.0.0 (libxml2) reports them.
+    #[test]
+    fn reports_malformed_documents_like_libxml2() {
+        let cases = [
+            ("<domain", "1: Couldn't find end of Start Tag domain line 1\n<domain\n-------^"),
+            (
+                "<network><name>n</name>",
+                "1: Premature end of data in tag network line 1\n<network><name>n</name>\n-----------------------^",
+            ),
+            (
+                "<d><n>a</n></d> trailing",
+                "1: Extra content at the end of the document\n<d><n>a</n></d> trailing\n----------------^",
+            ),
+            ("<a><b></a>", "1: Opening and ending tag mismatch: b line 1 and a\n<a><b></a>\n----------^"),
+            ("<a x='1' x='2'/>", "1: Attribute x redefined\n<a x='1' x='2'/>\n--------------^"),
+            ("<a>&foo;</a>", "1: Entity 'foo' not defined\n<a>&foo;</a>\n--------^"),
+            ("text", "1: Start tag expected, '<' not found\ntext\n^"),
+            (
+                "<?xml version='1.0'?>",
+                "1: Start tag expected, '<' not found\n<?xml version='1.0'?>\n---------------------^",
+            ),
+            ("<a>\n<b>\n</a>", "3: Opening and ending tag mismatch: b line 2 and a\n</a>\n----^"),
+            ("<a>\n  <b>text\n", "3: Premature end of data in tag b line 2\n(null)\n^"),
+            (" ", "1: Start tag expected, '<' not found\n \n-^"),
+            ("\n\n<a", "3: Couldn't find end of Start Tag a line 3\n<a\n--^"),
+        ];
+        for (input, want) in cases {
+            let e = parse(input, "domain_definition").unwrap_err();
+            assert_eq!(e.message, format!("(domain_definition):{want}"), "input {input:?}");
+        }
     }
 }
