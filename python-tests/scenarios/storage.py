@@ -588,8 +588,7 @@ def storage_find_pool_sources(libvirt):
     return [call(c.findStoragePoolSources, *a) for a in cases]
 
 
-@scenario(xfail="libxml2's wording for truncated or non-XML input (conf/xml.rs maps roxmltree's errors, "
-                "not these ones)")
+@scenario
 def storage_malformed_documents(libvirt):
     quiet(libvirt)
     c = libvirt.open(URI)
