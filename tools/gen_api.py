@@ -649,6 +649,15 @@ def write_rust(specs, over, values, out):
             s.append("#[no_mangle]")
             export = name if lib == "libvirt" else PRIVATE_PREFIX + name
             s.append(f"pub unsafe extern \"C\" fn {export}({args}){ret} {{")
+            alias = over.get("aliases", {}).get(name)
+            if alias:
+                # libvirt serves this function by calling another public one,
+                # whose name its errors carry
+                s.append("    // SAFETY: the same contract as the function it forwards to.")
+                s.append(f"    unsafe {{ {alias}({call_args}) }}")
+                s.append("}")
+                s.append("")
+                continue
             # the common prologue: handle class, read-only refusal, required
             # pointers, in libvirt's order; then the body or "unsupported"
             pro = []
@@ -657,7 +666,11 @@ def write_rust(specs, over, values, out):
                 nh = facts.get("null_handle")
                 dom = domain_const(nh["domain"], None) if isinstance(nh, dict) else None
                 var = "h"
-                if dom:
+                if nh == "accepted":
+                    # libvirt takes a NULL handle here; anything else must be one
+                    pro.append(f"let _ = if {arg_name(h[0])}.is_null() {{ None }} "
+                               f"else {{ Some({h[1]}Handle::check({arg_name(h[0])})?) }};")
+                elif dom:
                     pro.append(f"let {var} = {h[1]}Handle::check_from({arg_name(h[0])}, crate::generated::consts::{dom})?;")
                 else:
                     pro.append(f"let {var} = {h[1]}Handle::check({arg_name(h[0])})?;")
@@ -667,8 +680,9 @@ def write_rust(specs, over, values, out):
             # a pointer libvirt requires only when its count is non-zero is
             # left to the body, which knows which argument counts it
             counted = set(facts.get("nonnull_needs_count") or [])
-            for an, _msg in (facts.get("nonnull_args") or {}).items():
-                if an in argtypes and an not in counted:
+            required = facts.get("nonnull_args") or {}
+            for an in [n for n, _ in f["args"] if n in required]:
+                if an not in counted:
                     test = "is_none" if argtypes[an] in functype_names else "is_null"
                     pro.append(f"if {arg_name(an)}.{test}() {{ return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
             bf = facts.get("bad_flags")
@@ -681,6 +695,21 @@ def write_rust(specs, over, values, out):
                 if an in argtypes and isinstance(err, dict) and err["message"].startswith(f"{an} in {name} must"):
                     op = "<=" if "greater than zero" in err["message"] else "<"
                     pro.append(f"if {arg_name(an)} {op} 0 {{ return Err(crate::core::error::Error::arg_error(\"{an}\", \"{name}\", {json.dumps(err['message'])}.into())); }}")
+            # a NULL array libvirt refuses only when its count says it has
+            # elements: the count is the integer beside it
+            ints = ("int", "unsigned int", "size_t")
+            names = [n for n, _ in f["args"]]
+            for an in counted:
+                if an not in argtypes:
+                    continue
+                i = names.index(an)
+                nxt = f["args"][i + 1] if i + 1 < len(names) else None
+                prv = f["args"][i - 1]
+                cnt = (nxt[0] if nxt and nxt[1] in ints and nxt[0] not in ("flags", "startCell")
+                       else prv[0] if prv[1] in ints else None)
+                if cnt:
+                    pro.append(f"if {arg_name(an)}.is_null() && {arg_name(cnt)} > 0 {{ "
+                               f"return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
             if impl:
                 tail = f"api::{impl}::{name}({call_args})"
             elif name in plans:
@@ -691,8 +720,9 @@ def write_rust(specs, over, values, out):
             runner = "run_raw" if name in over["no_error_reset"] else "run"
             needs_unsafe = impl or handle_of(f) or name in plans
             frm_dom = None
-            for key in ("readonly_error", "bad_flags"):
-                v = facts.get(key)
+            measured = [facts.get("readonly_error"), facts.get("bad_flags")]
+            measured += list((facts.get("negative_int") or {}).values()) + [facts.get("readonly_call")]
+            for v in measured:
                 if isinstance(v, dict) and v.get("domain") not in (None, 12):
                     frm_dom = domain_const(v["domain"], None)
                     break

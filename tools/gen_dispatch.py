@@ -96,7 +96,8 @@ def plan(f, facts, handles, functypes):
     nonnull = set((facts.get("nonnull_args") or {}).keys())
     slot_args = ["&Connect" if first_cls == "Connect" else f"&{first_cls}"]
     call = ["h.conn()" if first_cls == "Connect" else "h.obj()"]
-    pre = []        # conversions before the call
+    pre = []        # conversions before the driver is asked
+    lazy = []       # conversions once the driver is known to serve the call
     out = None      # (rust type, expression turning `v` into the C result)
     args = f["args"][1:]
     i = 0
@@ -149,13 +150,19 @@ def plan(f, facts, handles, functypes):
             i += 1
         elif t == "const char **" and nxt[1] in ("int", "unsigned int"):
             cnt = arg(nxt[0])
-            pre.append(f"let {a}_l = crate::capi::marshal::strings({a}, {cnt} as i64, \"{n}\", \"{name}\")?;")
+            # an array libvirt does not require is only read by a driver that serves the call
+            (pre if n in nonnull else lazy).append(
+                f"let {a}_l = crate::capi::marshal::strings({a}, {cnt} as i64, \"{n}\", \"{name}\")?;")
             slot_args.append("&[String]")
             call.append(f"&{a}_l")
             i += 1
         elif t == "virTypedParameterPtr" and nxt[1] == "int":
             cnt = arg(nxt[0])
-            pre.append(f"let {a}_p = crate::capi::marshal::params_in({a}, {cnt})?;")
+            # libvirt validates the array before the driver only where it
+            # was seen to (otherwise a driver without the call says so first)
+            checked = (facts.get("negative_int") or {}).get(nxt[0])
+            validated_first = not (isinstance(checked, dict) and checked.get("code") == 3)
+            (pre if validated_first else lazy).append(f"let {a}_p = crate::capi::marshal::params_in({a}, {cnt})?;")
             slot_args.append("&[TypedParam]")
             call.append(f"&{a}_p")
             i += 1
@@ -226,13 +233,18 @@ def plan(f, facts, handles, functypes):
         return None
     slot = snake(name[:-len("String")] if name.endswith("LookupByUUIDString") else name)
     conn_expr = "h.conn()" if first_cls == "Connect" else "h.driver_conn()?"
-    invoke = f"crate::driver_entry!({conn_expr}, api.{slot})({', '.join(call)})"
+    fetch = f"crate::driver_entry!({conn_expr}, api.{slot})"
     if name.endswith("LookupByUUIDString"):
         # libvirt parses the text, then calls the LookupByUUID function,
         # whose name its errors carry
-        invoke = (f"(|| -> crate::core::error::Result<_> {{ Ok({invoke}?) }})()"
+        invoke = (f"(|| -> crate::core::error::Result<_> {{ Ok({fetch}({', '.join(call)})?) }})()"
                   f".map_err(|e| e.in_inner_api(\"{name[:-len('String')]}\"))")
-    code = " ".join(pre) + f" let v = {invoke}?; Ok({conv})"
+        steps = pre + [f"let v = {invoke}?;"]
+    elif lazy:
+        steps = pre + [f"let f = {fetch};"] + lazy + [f"let v = f({', '.join(call)})?;"]
+    else:
+        steps = pre + [f"let v = {fetch}({', '.join(call)})?;"]
+    code = " ".join(steps) + f" Ok({conv})"
     return Plan(slot, slot_args, f"Result<{slot_ret}>", code.strip())
 
 

@@ -47,11 +47,12 @@ pub fn check_section(def: &NetworkDef, section: u32) -> Result<()> {
 
 /// Applies one update to `def`.
 pub fn apply(def: &mut NetworkDef, command: u32, section: u32, parent_index: i32, xml: &str) -> Result<()> {
-    check_section(def, section)?;
+    // libvirt parses the fragment before it looks at the section
     let doc = super::xml::parse(xml, "network_update_xml").map_err(|mut e| {
         e.message = e.message.replacen("(network_update_xml)", "network_update_xml", 1);
         e
     })?;
+    check_section(def, section)?;
     let node = doc.root_element();
     let cmd = match command as i32 {
         VIR_NETWORK_UPDATE_COMMAND_MODIFY => Cmd::Modify,

@@ -155,11 +155,6 @@ pub(crate) unsafe fn virDomainCreateXML(c: virConnectPtr, xml: *const c_char, fl
     unsafe { define_like(c, xml, flags, "virDomainCreateXML", true) }
 }
 
-pub(crate) unsafe fn virDomainCreateLinux(c: virConnectPtr, xml: *const c_char, flags: c_uint) -> Result<virDomainPtr> {
-    // SAFETY: forwarded caller contract.
-    unsafe { define_like(c, xml, flags, "virDomainCreateLinux", true) }
-}
-
 pub(crate) unsafe fn virDomainDefineXML(c: virConnectPtr, xml: *const c_char) -> Result<virDomainPtr> {
     // SAFETY: forwarded caller contract.
     unsafe { define_like(c, xml, 0, "virDomainDefineXML", false) }

@@ -10,7 +10,8 @@ pub(crate) unsafe fn virInitialize() -> Result<c_int> {
 
 pub(crate) unsafe fn virGetVersion(libVer: *mut c_ulong, type_: *const c_char, typeVer: *mut c_ulong) -> Result<c_int> {
     if libVer.is_null() {
-        return Err(crate::capi::strings::null_arg("libVer", "virGetVersion"));
+        // libvirt fails here without saying why
+        return Err(crate::core::error::Error::unknown_cause());
     }
     // SAFETY: libVer is a non-NULL out pointer supplied by the caller.
     unsafe { *libVer = crate::LIB_VERSION as c_ulong };

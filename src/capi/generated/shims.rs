@@ -15,25 +15,25 @@ pub unsafe extern "C" fn virConnCopyLastError(conn: virConnectPtr, to: virErrorP
 #[no_mangle]
 pub unsafe extern "C" fn virConnGetLastError(conn: virConnectPtr) -> virErrorPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virConnGetLastError checks each before use.
-    run_raw("virConnGetLastError", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check(conn)?; api::errors::virConnGetLastError(conn) } })
+    run_raw("virConnGetLastError", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let _ = if conn.is_null() { None } else { Some(ConnectHandle::check(conn)?) }; api::errors::virConnGetLastError(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnResetLastError(conn: virConnectPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virConnResetLastError checks each before use.
-    run_raw("virConnResetLastError", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let h = ConnectHandle::check(conn)?; api::errors::virConnResetLastError(conn) } })
+    run_raw("virConnResetLastError", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let _ = if conn.is_null() { None } else { Some(ConnectHandle::check(conn)?) }; api::errors::virConnResetLastError(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnSetErrorFunc(conn: virConnectPtr, userData: *mut c_void, handler: virErrorFunc) {
     // SAFETY: the caller passes pointers as the C API documents them; virConnSetErrorFunc checks each before use.
-    run_raw("virConnSetErrorFunc", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let h = ConnectHandle::check(conn)?; api::errors::virConnSetErrorFunc(conn, userData, handler) } })
+    run_raw("virConnSetErrorFunc", crate::generated::consts::VIR_FROM_NONE, (), || unsafe { { let _ = if conn.is_null() { None } else { Some(ConnectHandle::check(conn)?) }; api::errors::virConnSetErrorFunc(conn, userData, handler) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectBaselineCPU(conn: virConnectPtr, xmlCPUs: *mut *const c_char, ncpus: c_uint, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectBaselineCPU checks each before use.
-    run("virConnectBaselineCPU", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if xmlCPUs.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPUs", "virConnectBaselineCPU")); } let xmlCPUs_l = crate::capi::marshal::strings(xmlCPUs, ncpus as i64, "xmlCPUs", "virConnectBaselineCPU")?; let v = crate::driver_entry!(h.conn(), api.connect_baseline_cpu)(h.conn(), &xmlCPUs_l, flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
+    run("virConnectBaselineCPU", crate::generated::consts::VIR_FROM_CPU, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if xmlCPUs.is_null() { return Err(crate::core::error::Error::null_arg("xmlCPUs", "virConnectBaselineCPU")); } let xmlCPUs_l = crate::capi::marshal::strings(xmlCPUs, ncpus as i64, "xmlCPUs", "virConnectBaselineCPU")?; let v = crate::driver_entry!(h.conn(), api.connect_baseline_cpu)(h.conn(), &xmlCPUs_l, flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn virConnectCompareHypervisorCPU(conn: virConnectPtr, emu
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventDeregister(conn: virConnectPtr, cb: virConnectDomainEventCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventDeregister checks each before use.
-    run("virConnectDomainEventDeregister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventDeregister")); } api::events::virConnectDomainEventDeregister(conn, cb) } })
+    run("virConnectDomainEventDeregister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventDeregister")); } api::events::virConnectDomainEventDeregister(conn, cb) } })
 }
 
 #[no_mangle]
@@ -75,7 +75,7 @@ pub unsafe extern "C" fn virConnectDomainEventDeregisterAny(conn: virConnectPtr,
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventRegister(conn: virConnectPtr, cb: virConnectDomainEventCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventRegister checks each before use.
-    run("virConnectDomainEventRegister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegister")); } api::events::virConnectDomainEventRegister(conn, cb, opaque, freecb) } })
+    run("virConnectDomainEventRegister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegister")); } api::events::virConnectDomainEventRegister(conn, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
@@ -87,13 +87,13 @@ pub unsafe extern "C" fn virConnectDomainEventRegisterAny(conn: virConnectPtr, d
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainXMLFromNative(conn: virConnectPtr, nativeFormat: *const c_char, nativeConfig: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainXMLFromNative checks each before use.
-    run("virConnectDomainXMLFromNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if nativeConfig.is_null() { return Err(crate::core::error::Error::null_arg("nativeConfig", "virConnectDomainXMLFromNative")); } if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLFromNative")); } let nativeFormat_s = crate::capi::marshal::text(nativeFormat); let nativeConfig_s = crate::capi::marshal::text(nativeConfig); let v = crate::driver_entry!(h.conn(), api.connect_domain_xml_from_native)(h.conn(), nativeFormat_s.as_deref().unwrap_or_default(), nativeConfig_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
+    run("virConnectDomainXMLFromNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLFromNative")); } if nativeConfig.is_null() { return Err(crate::core::error::Error::null_arg("nativeConfig", "virConnectDomainXMLFromNative")); } let nativeFormat_s = crate::capi::marshal::text(nativeFormat); let nativeConfig_s = crate::capi::marshal::text(nativeConfig); let v = crate::driver_entry!(h.conn(), api.connect_domain_xml_from_native)(h.conn(), nativeFormat_s.as_deref().unwrap_or_default(), nativeConfig_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainXMLToNative(conn: virConnectPtr, nativeFormat: *const c_char, domainXml: *const c_char, flags: c_uint) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainXMLToNative checks each before use.
-    run("virConnectDomainXMLToNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if domainXml.is_null() { return Err(crate::core::error::Error::null_arg("domainXml", "virConnectDomainXMLToNative")); } if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLToNative")); } let nativeFormat_s = crate::capi::marshal::text(nativeFormat); let domainXml_s = crate::capi::marshal::text(domainXml); let v = crate::driver_entry!(h.conn(), api.connect_domain_xml_to_native)(h.conn(), nativeFormat_s.as_deref().unwrap_or_default(), domainXml_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
+    run("virConnectDomainXMLToNative", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if nativeFormat.is_null() { return Err(crate::core::error::Error::null_arg("nativeFormat", "virConnectDomainXMLToNative")); } if domainXml.is_null() { return Err(crate::core::error::Error::null_arg("domainXml", "virConnectDomainXMLToNative")); } let nativeFormat_s = crate::capi::marshal::text(nativeFormat); let domainXml_s = crate::capi::marshal::text(domainXml); let v = crate::driver_entry!(h.conn(), api.connect_domain_xml_to_native)(h.conn(), nativeFormat_s.as_deref().unwrap_or_default(), domainXml_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_out(v)?) } })
 }
 
 #[no_mangle]
@@ -243,61 +243,61 @@ pub unsafe extern "C" fn virConnectListAllStoragePools(conn: virConnectPtr, pool
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedDomains(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedDomains checks each before use.
-    run("virConnectListDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedDomains", "maxnames in virConnectListDefinedDomains must be zero or greater".into())); } api::domain::virConnectListDefinedDomains(conn, names, maxnames) } })
+    run("virConnectListDefinedDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedDomains", "maxnames in virConnectListDefinedDomains must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedDomains")); } api::domain::virConnectListDefinedDomains(conn, names, maxnames) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedInterfaces(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedInterfaces checks each before use.
-    run("virConnectListDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedInterfaces", "maxnames in virConnectListDefinedInterfaces must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_interfaces)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedInterfaces")?) } })
+    run("virConnectListDefinedInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedInterfaces", "maxnames in virConnectListDefinedInterfaces must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedInterfaces")); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_interfaces)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedInterfaces")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedNetworks(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedNetworks checks each before use.
-    run("virConnectListDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedNetworks", "maxnames in virConnectListDefinedNetworks must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_networks)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedNetworks")?) } })
+    run("virConnectListDefinedNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedNetworks", "maxnames in virConnectListDefinedNetworks must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedNetworks")); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_networks)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedNetworks")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDefinedStoragePools(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDefinedStoragePools checks each before use.
-    run("virConnectListDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedStoragePools", "maxnames in virConnectListDefinedStoragePools must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_storage_pools)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedStoragePools")?) } })
+    run("virConnectListDefinedStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListDefinedStoragePools", "maxnames in virConnectListDefinedStoragePools must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListDefinedStoragePools")); } let v = crate::driver_entry!(h.conn(), api.connect_list_defined_storage_pools)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListDefinedStoragePools")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListDomains(conn: virConnectPtr, ids: *mut c_int, maxids: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListDomains checks each before use.
-    run("virConnectListDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxids < 0 { return Err(crate::core::error::Error::arg_error("maxids", "virConnectListDomains", "maxids in virConnectListDomains must be zero or greater".into())); } api::domain::virConnectListDomains(conn, ids, maxids) } })
+    run("virConnectListDomains", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxids < 0 { return Err(crate::core::error::Error::arg_error("maxids", "virConnectListDomains", "maxids in virConnectListDomains must be zero or greater".into())); } if ids.is_null() && maxids > 0 { return Err(crate::core::error::Error::null_arg("ids", "virConnectListDomains")); } api::domain::virConnectListDomains(conn, ids, maxids) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListInterfaces(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListInterfaces checks each before use.
-    run("virConnectListInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListInterfaces", "maxnames in virConnectListInterfaces must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_interfaces)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListInterfaces")?) } })
+    run("virConnectListInterfaces", crate::generated::consts::VIR_FROM_INTERFACE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_INTERFACE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListInterfaces", "maxnames in virConnectListInterfaces must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListInterfaces")); } let v = crate::driver_entry!(h.conn(), api.connect_list_interfaces)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListInterfaces")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListNWFilters(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListNWFilters checks each before use.
-    run("virConnectListNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListNWFilters", "maxnames in virConnectListNWFilters must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_nw_filters)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListNWFilters")?) } })
+    run("virConnectListNWFilters", crate::generated::consts::VIR_FROM_NWFILTER, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NWFILTER)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListNWFilters", "maxnames in virConnectListNWFilters must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListNWFilters")); } let v = crate::driver_entry!(h.conn(), api.connect_list_nw_filters)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListNWFilters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListNetworks(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListNetworks checks each before use.
-    run("virConnectListNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListNetworks", "maxnames in virConnectListNetworks must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_networks)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListNetworks")?) } })
+    run("virConnectListNetworks", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListNetworks", "maxnames in virConnectListNetworks must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListNetworks")); } let v = crate::driver_entry!(h.conn(), api.connect_list_networks)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListNetworks")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListSecrets(conn: virConnectPtr, uuids: *mut *mut c_char, maxuuids: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListSecrets checks each before use.
-    run("virConnectListSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if maxuuids < 0 { return Err(crate::core::error::Error::arg_error("maxuuids", "virConnectListSecrets", "maxuuids in virConnectListSecrets must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_secrets)(h.conn())?; Ok(crate::capi::marshal::names_out(v, uuids, maxuuids, "virConnectListSecrets")?) } })
+    run("virConnectListSecrets", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if maxuuids < 0 { return Err(crate::core::error::Error::arg_error("maxuuids", "virConnectListSecrets", "maxuuids in virConnectListSecrets must be zero or greater".into())); } if uuids.is_null() && maxuuids > 0 { return Err(crate::core::error::Error::null_arg("uuids", "virConnectListSecrets")); } let v = crate::driver_entry!(h.conn(), api.connect_list_secrets)(h.conn())?; Ok(crate::capi::marshal::names_out(v, uuids, maxuuids, "virConnectListSecrets")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectListStoragePools(conn: virConnectPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectListStoragePools checks each before use.
-    run("virConnectListStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListStoragePools", "maxnames in virConnectListStoragePools must be zero or greater".into())); } let v = crate::driver_entry!(h.conn(), api.connect_list_storage_pools)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListStoragePools")?) } })
+    run("virConnectListStoragePools", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virConnectListStoragePools", "maxnames in virConnectListStoragePools must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virConnectListStoragePools")); } let v = crate::driver_entry!(h.conn(), api.connect_list_storage_pools)(h.conn())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virConnectListStoragePools")?) } })
 }
 
 #[no_mangle]
@@ -429,13 +429,13 @@ pub unsafe extern "C" fn virConnectSecretEventRegisterAny(conn: virConnectPtr, s
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSetIdentity(conn: virConnectPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSetIdentity checks each before use.
-    run("virConnectSetIdentity", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check(conn)?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.conn(), api.connect_set_identity)(h.conn(), &params_p, flags)?; Ok(v) } })
+    run("virConnectSetIdentity", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check(conn)?; let f = crate::driver_entry!(h.conn(), api.connect_set_identity); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = f(h.conn(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int, count: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSetKeepAlive checks each before use.
-    run("virConnectSetKeepAlive", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::events::virConnectSetKeepAlive(conn, interval, count) } })
+    run("virConnectSetKeepAlive", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::events::virConnectSetKeepAlive(conn, interval, count) } })
 }
 
 #[no_mangle]
@@ -507,13 +507,13 @@ pub unsafe extern "C" fn virDomainAttachDeviceFlags(domain: virDomainPtr, xml: *
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAuthorizedSSHKeysGet(domain: virDomainPtr, user: *const c_char, keys: *mut *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAuthorizedSSHKeysGet checks each before use.
-    run("virDomainAuthorizedSSHKeysGet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if keys.is_null() { return Err(crate::core::error::Error::null_arg("keys", "virDomainAuthorizedSSHKeysGet")); } if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysGet")); } let user_s = crate::capi::marshal::text(user); let v = crate::driver_entry!(h.driver_conn()?, api.domain_authorized_ssh_keys_get)(h.obj(), user_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_list_out(v, keys)?) } })
+    run("virDomainAuthorizedSSHKeysGet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysGet")); } if keys.is_null() { return Err(crate::core::error::Error::null_arg("keys", "virDomainAuthorizedSSHKeysGet")); } let user_s = crate::capi::marshal::text(user); let v = crate::driver_entry!(h.driver_conn()?, api.domain_authorized_ssh_keys_get)(h.obj(), user_s.as_deref().unwrap_or_default(), flags)?; Ok(crate::capi::marshal::string_list_out(v, keys)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainAuthorizedSSHKeysSet(domain: virDomainPtr, user: *const c_char, keys: *mut *const c_char, nkeys: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainAuthorizedSSHKeysSet checks each before use.
-    run("virDomainAuthorizedSSHKeysSet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysSet")); } let user_s = crate::capi::marshal::text(user); let keys_l = crate::capi::marshal::strings(keys, nkeys as i64, "keys", "virDomainAuthorizedSSHKeysSet")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_authorized_ssh_keys_set)(h.obj(), user_s.as_deref().unwrap_or_default(), &keys_l, flags)?; Ok(v) } })
+    run("virDomainAuthorizedSSHKeysSet", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainAuthorizedSSHKeysSet")); } let user_s = crate::capi::marshal::text(user); let f = crate::driver_entry!(h.driver_conn()?, api.domain_authorized_ssh_keys_set); let keys_l = crate::capi::marshal::strings(keys, nkeys as i64, "keys", "virDomainAuthorizedSSHKeysSet")?; let v = f(h.obj(), user_s.as_deref().unwrap_or_default(), &keys_l, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -537,7 +537,7 @@ pub unsafe extern "C" fn virDomainBlockCommit(dom: virDomainPtr, disk: *const c_
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockCopy(dom: virDomainPtr, disk: *const c_char, destxml: *const c_char, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockCopy checks each before use.
-    run("virDomainBlockCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if destxml.is_null() { return Err(crate::core::error::Error::null_arg("destxml", "virDomainBlockCopy")); } if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCopy")); } if nparams < 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainBlockCopy", "nparams in virDomainBlockCopy must be zero or greater".into())); } let disk_s = crate::capi::marshal::text(disk); let destxml_s = crate::capi::marshal::text(destxml); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_copy)(h.obj(), disk_s.as_deref().unwrap_or_default(), destxml_s.as_deref().unwrap_or_default(), &params_p, flags)?; Ok(v) } })
+    run("virDomainBlockCopy", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockCopy")); } if destxml.is_null() { return Err(crate::core::error::Error::null_arg("destxml", "virDomainBlockCopy")); } if nparams < 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainBlockCopy", "nparams in virDomainBlockCopy must be zero or greater".into())); } if params.is_null() && nparams > 0 { return Err(crate::core::error::Error::null_arg("params", "virDomainBlockCopy")); } let disk_s = crate::capi::marshal::text(disk); let destxml_s = crate::capi::marshal::text(destxml); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_block_copy)(h.obj(), disk_s.as_deref().unwrap_or_default(), destxml_s.as_deref().unwrap_or_default(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -555,7 +555,7 @@ pub unsafe extern "C" fn virDomainBlockJobSetSpeed(dom: virDomainPtr, disk: *con
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockPeek(dom: virDomainPtr, disk: *const c_char, offset: c_ulonglong, size: usize, buffer: *mut c_void, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockPeek checks each before use.
-    run("virDomainBlockPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPeek")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPeek")); } if buffer.is_null() && size > 0 { return Err(crate::core::error::Error::null_arg("buffer", "virDomainBlockPeek")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -674,8 +674,8 @@ pub unsafe extern "C" fn virDomainCreate(domain: virDomainPtr) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCreateLinux(conn: virConnectPtr, xmlDesc: *const c_char, flags: c_uint) -> virDomainPtr {
-    // SAFETY: the caller passes pointers as the C API documents them; virDomainCreateLinux checks each before use.
-    run("virDomainCreateLinux", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainCreateLinux")); } api::domain::virDomainCreateLinux(conn, xmlDesc, flags) } })
+    // SAFETY: the same contract as the function it forwards to.
+    unsafe { virDomainCreateXML(conn, xmlDesc, flags) }
 }
 
 #[no_mangle]
@@ -753,13 +753,13 @@ pub unsafe extern "C" fn virDomainDetachDeviceFlags(domain: virDomainPtr, xml: *
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFDAssociate(domain: virDomainPtr, name: *const c_char, nfds: c_uint, fds: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFDAssociate checks each before use.
-    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; api::descriptors::virDomainFDAssociate(domain, name, nfds, fds, flags) } })
+    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if fds.is_null() && nfds > 0 { return Err(crate::core::error::Error::null_arg("fds", "virDomainFDAssociate")); } api::descriptors::virDomainFDAssociate(domain, name, nfds, fds, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSFreeze(dom: virDomainPtr, mountpoints: *mut *const c_char, nmountpoints: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSFreeze checks each before use.
-    run("virDomainFSFreeze", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let mountpoints_l = crate::capi::marshal::strings(mountpoints, nmountpoints as i64, "mountpoints", "virDomainFSFreeze")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_fs_freeze)(h.obj(), &mountpoints_l, flags)?; Ok(v) } })
+    run("virDomainFSFreeze", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if mountpoints.is_null() && nmountpoints > 0 { return Err(crate::core::error::Error::null_arg("mountpoints", "virDomainFSFreeze")); } let mountpoints_l = crate::capi::marshal::strings(mountpoints, nmountpoints as i64, "mountpoints", "virDomainFSFreeze")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_fs_freeze)(h.obj(), &mountpoints_l, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -771,7 +771,7 @@ pub unsafe extern "C" fn virDomainFSInfoFree(info: virDomainFSInfoPtr) {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSThaw(dom: virDomainPtr, mountpoints: *mut *const c_char, nmountpoints: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSThaw checks each before use.
-    run("virDomainFSThaw", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let mountpoints_l = crate::capi::marshal::strings(mountpoints, nmountpoints as i64, "mountpoints", "virDomainFSThaw")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_fs_thaw)(h.obj(), &mountpoints_l, flags)?; Ok(v) } })
+    run("virDomainFSThaw", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if mountpoints.is_null() && nmountpoints > 0 { return Err(crate::core::error::Error::null_arg("mountpoints", "virDomainFSThaw")); } let mountpoints_l = crate::capi::marshal::strings(mountpoints, nmountpoints as i64, "mountpoints", "virDomainFSThaw")?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_fs_thaw)(h.obj(), &mountpoints_l, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -819,7 +819,7 @@ pub unsafe extern "C" fn virDomainGetBlockJobInfo(dom: virDomainPtr, disk: *cons
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetCPUStats(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_uint, start_cpu: c_int, ncpus: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetCPUStats checks each before use.
-    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if params.is_null() && nparams > 0 { return Err(crate::core::error::Error::null_arg("params", "virDomainGetCPUStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -837,7 +837,7 @@ pub unsafe extern "C" fn virDomainGetControlInfo(domain: virDomainPtr, info: vir
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetDiskErrors(dom: virDomainPtr, errors: virDomainDiskErrorPtr, maxerrors: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetDiskErrors checks each before use.
-    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if errors.is_null() && maxerrors > 0 { return Err(crate::core::error::Error::null_arg("errors", "virDomainGetDiskErrors")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -855,13 +855,13 @@ pub unsafe extern "C" fn virDomainGetFSInfo(dom: virDomainPtr, info: *mut *mut v
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetGuestInfo(domain: virDomainPtr, types: c_uint, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetGuestInfo checks each before use.
-    run("virDomainGetGuestInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestInfo")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestInfo")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_guest_info)(h.obj(), types, flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
+    run("virDomainGetGuestInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestInfo")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestInfo")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_guest_info)(h.obj(), types, flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetGuestVcpus(domain: virDomainPtr, params: *mut virTypedParameterPtr, nparams: *mut c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetGuestVcpus checks each before use.
-    run("virDomainGetGuestVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestVcpus")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestVcpus")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetGuestVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestVcpus")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestVcpus")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -903,13 +903,13 @@ pub unsafe extern "C" fn virDomainGetJobInfo(domain: virDomainPtr, info: virDoma
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetJobStats(domain: virDomainPtr, type_: *mut c_int, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetJobStats checks each before use.
-    run("virDomainGetJobStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetJobStats")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetJobStats")); } if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virDomainGetJobStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetJobStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virDomainGetJobStats")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetJobStats")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetJobStats")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetLaunchSecurityInfo(domain: virDomainPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetLaunchSecurityInfo checks each before use.
-    run("virDomainGetLaunchSecurityInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetLaunchSecurityInfo")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetLaunchSecurityInfo")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_launch_security_info)(h.obj(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
+    run("virDomainGetLaunchSecurityInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetLaunchSecurityInfo")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetLaunchSecurityInfo")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_launch_security_info)(h.obj(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
@@ -963,19 +963,19 @@ pub unsafe extern "C" fn virDomainGetOSType(domain: virDomainPtr) -> *mut c_char
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetPerfEvents(domain: virDomainPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetPerfEvents checks each before use.
-    run("virDomainGetPerfEvents", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetPerfEvents")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetPerfEvents")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_perf_events)(h.obj(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
+    run("virDomainGetPerfEvents", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetPerfEvents")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetPerfEvents")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_perf_events)(h.obj(), flags)?; Ok(crate::capi::marshal::params_alloc(v, params, nparams)?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSchedulerParameters(domain: virDomainPtr, params: virTypedParameterPtr, nparams: *mut c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSchedulerParameters checks each before use.
-    run("virDomainGetSchedulerParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParameters")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParameters")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_scheduler_parameters)(h.obj())?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetSchedulerParameters")?) } })
+    run("virDomainGetSchedulerParameters", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParameters")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParameters")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_scheduler_parameters)(h.obj())?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetSchedulerParameters")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSchedulerParametersFlags(domain: virDomainPtr, params: virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSchedulerParametersFlags checks each before use.
-    run("virDomainGetSchedulerParametersFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParametersFlags")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParametersFlags")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_scheduler_parameters_flags)(h.obj(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetSchedulerParametersFlags")?) } })
+    run("virDomainGetSchedulerParametersFlags", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetSchedulerParametersFlags")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetSchedulerParametersFlags")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_get_scheduler_parameters_flags)(h.obj(), flags)?; Ok(crate::capi::marshal::params_fill(v, params, nparams, "virDomainGetSchedulerParametersFlags")?) } })
 }
 
 #[no_mangle]
@@ -1023,7 +1023,7 @@ pub unsafe extern "C" fn virDomainGetUUIDString(domain: virDomainPtr, buf: *mut 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetVcpuPinInfo(domain: virDomainPtr, ncpumaps: c_int, cpumaps: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetVcpuPinInfo checks each before use.
-    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpuPinInfo", "maplen in virDomainGetVcpuPinInfo must be greater than zero".into())); } if ncpumaps <= 0 { return Err(crate::core::error::Error::arg_error("ncpumaps", "virDomainGetVcpuPinInfo", "ncpumaps in virDomainGetVcpuPinInfo must be greater than zero".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpuPinInfo", "maplen in virDomainGetVcpuPinInfo must be greater than zero".into())); } if ncpumaps <= 0 { return Err(crate::core::error::Error::arg_error("ncpumaps", "virDomainGetVcpuPinInfo", "ncpumaps in virDomainGetVcpuPinInfo must be greater than zero".into())); } if cpumaps.is_null() && maplen > 0 { return Err(crate::core::error::Error::null_arg("cpumaps", "virDomainGetVcpuPinInfo")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1173,7 +1173,7 @@ pub unsafe extern "C" fn virDomainManagedSaveRemove(dom: virDomainPtr, flags: c_
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMemoryPeek(dom: virDomainPtr, start: c_ulonglong, size: usize, buffer: *mut c_void, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMemoryPeek checks each before use.
-    run("virDomainMemoryPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMemoryPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if buffer.is_null() && size > 0 { return Err(crate::core::error::Error::null_arg("buffer", "virDomainMemoryPeek")); } Err(crate::core::error::Error::no_support()) } })
 }
 
 #[no_mangle]
@@ -1359,7 +1359,7 @@ pub unsafe extern "C" fn virDomainRestoreFlags(conn: virConnectPtr, from: *const
 #[no_mangle]
 pub unsafe extern "C" fn virDomainRestoreParams(conn: virConnectPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainRestoreParams checks each before use.
-    run("virDomainRestoreParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.conn(), api.domain_restore_params)(h.conn(), &params_p, flags)?; Ok(v) } })
+    run("virDomainRestoreParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; let f = crate::driver_entry!(h.conn(), api.domain_restore_params); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = f(h.conn(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1389,7 +1389,7 @@ pub unsafe extern "C" fn virDomainSaveFlags(domain: virDomainPtr, to: *const c_c
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSaveImageDefineXML(conn: virConnectPtr, file: *const c_char, dxml: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSaveImageDefineXML checks each before use.
-    run("virDomainSaveImageDefineXML", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if dxml.is_null() { return Err(crate::core::error::Error::null_arg("dxml", "virDomainSaveImageDefineXML")); } if file.is_null() { return Err(crate::core::error::Error::null_arg("file", "virDomainSaveImageDefineXML")); } let file_s = crate::capi::marshal::text(file); let dxml_s = crate::capi::marshal::text(dxml); let v = crate::driver_entry!(h.conn(), api.domain_save_image_define_xml)(h.conn(), file_s.as_deref().unwrap_or_default(), dxml_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
+    run("virDomainSaveImageDefineXML", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if file.is_null() { return Err(crate::core::error::Error::null_arg("file", "virDomainSaveImageDefineXML")); } if dxml.is_null() { return Err(crate::core::error::Error::null_arg("dxml", "virDomainSaveImageDefineXML")); } let file_s = crate::capi::marshal::text(file); let dxml_s = crate::capi::marshal::text(dxml); let v = crate::driver_entry!(h.conn(), api.domain_save_image_define_xml)(h.conn(), file_s.as_deref().unwrap_or_default(), dxml_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1401,7 +1401,7 @@ pub unsafe extern "C" fn virDomainSaveImageGetXMLDesc(conn: virConnectPtr, file:
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSaveParams(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSaveParams checks each before use.
-    run("virDomainSaveParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_save_params)(h.obj(), &params_p, flags)?; Ok(v) } })
+    run("virDomainSaveParams", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let f = crate::driver_entry!(h.driver_conn()?, api.domain_save_params); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = f(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1437,7 +1437,7 @@ pub unsafe extern "C" fn virDomainSetBlkioParameters(domain: virDomainPtr, param
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetBlockIoTune(dom: virDomainPtr, disk: *const c_char, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetBlockIoTune checks each before use.
-    run("virDomainSetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainSetBlockIoTune")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetBlockIoTune", "nparams in virDomainSetBlockIoTune must be greater than zero".into())); } let disk_s = crate::capi::marshal::text(disk); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_block_io_tune)(h.obj(), disk_s.as_deref().unwrap_or_default(), &params_p, flags)?; Ok(v) } })
+    run("virDomainSetBlockIoTune", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainSetBlockIoTune")); } if nparams <= 0 { return Err(crate::core::error::Error::arg_error("nparams", "virDomainSetBlockIoTune", "nparams in virDomainSetBlockIoTune must be greater than zero".into())); } if params.is_null() && nparams > 0 { return Err(crate::core::error::Error::null_arg("params", "virDomainSetBlockIoTune")); } let disk_s = crate::capi::marshal::text(disk); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_block_io_tune)(h.obj(), disk_s.as_deref().unwrap_or_default(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1545,7 +1545,7 @@ pub unsafe extern "C" fn virDomainSetTime(dom: virDomainPtr, seconds: c_longlong
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSetUserPassword(dom: virDomainPtr, user: *const c_char, password: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSetUserPassword checks each before use.
-    run("virDomainSetUserPassword", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if password.is_null() { return Err(crate::core::error::Error::null_arg("password", "virDomainSetUserPassword")); } if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainSetUserPassword")); } let user_s = crate::capi::marshal::text(user); let password_s = crate::capi::marshal::text(password); let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_user_password)(h.obj(), user_s.as_deref().unwrap_or_default(), password_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
+    run("virDomainSetUserPassword", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if user.is_null() { return Err(crate::core::error::Error::null_arg("user", "virDomainSetUserPassword")); } if password.is_null() { return Err(crate::core::error::Error::null_arg("password", "virDomainSetUserPassword")); } let user_s = crate::capi::marshal::text(user); let password_s = crate::capi::marshal::text(password); let v = crate::driver_entry!(h.driver_conn()?, api.domain_set_user_password)(h.obj(), user_s.as_deref().unwrap_or_default(), password_s.as_deref().unwrap_or_default(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -1653,13 +1653,13 @@ pub unsafe extern "C" fn virDomainSnapshotListAllChildren(snapshot: virDomainSna
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotListChildrenNames(snapshot: virDomainSnapshotPtr, names: *mut *mut c_char, nameslen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotListChildrenNames checks each before use.
-    run("virDomainSnapshotListChildrenNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; if nameslen < 0 { return Err(crate::core::error::Error::arg_error("nameslen", "virDomainSnapshotListChildrenNames", "nameslen in virDomainSnapshotListChildrenNames must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_list_children_names)(h.obj(), flags)?; Ok(crate::capi::marshal::names_out(v, names, nameslen, "virDomainSnapshotListChildrenNames")?) } })
+    run("virDomainSnapshotListChildrenNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainSnapshotHandle::check_from(snapshot, crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT)?; if nameslen < 0 { return Err(crate::core::error::Error::arg_error("nameslen", "virDomainSnapshotListChildrenNames", "nameslen in virDomainSnapshotListChildrenNames must be zero or greater".into())); } if names.is_null() && nameslen > 0 { return Err(crate::core::error::Error::null_arg("names", "virDomainSnapshotListChildrenNames")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_list_children_names)(h.obj(), flags)?; Ok(crate::capi::marshal::names_out(v, names, nameslen, "virDomainSnapshotListChildrenNames")?) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainSnapshotListNames(domain: virDomainPtr, names: *mut *mut c_char, nameslen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainSnapshotListNames checks each before use.
-    run("virDomainSnapshotListNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nameslen < 0 { return Err(crate::core::error::Error::arg_error("nameslen", "virDomainSnapshotListNames", "nameslen in virDomainSnapshotListNames must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_list_names)(h.obj(), flags)?; Ok(crate::capi::marshal::names_out(v, names, nameslen, "virDomainSnapshotListNames")?) } })
+    run("virDomainSnapshotListNames", crate::generated::consts::VIR_FROM_DOMAIN_SNAPSHOT, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if nameslen < 0 { return Err(crate::core::error::Error::arg_error("nameslen", "virDomainSnapshotListNames", "nameslen in virDomainSnapshotListNames must be zero or greater".into())); } if names.is_null() && nameslen > 0 { return Err(crate::core::error::Error::null_arg("names", "virDomainSnapshotListNames")); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_snapshot_list_names)(h.obj(), flags)?; Ok(crate::capi::marshal::names_out(v, names, nameslen, "virDomainSnapshotListNames")?) } })
 }
 
 #[no_mangle]
@@ -2235,7 +2235,7 @@ pub unsafe extern "C" fn virNetworkPortRef(port: virNetworkPortPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virNetworkPortSetParameters(port: virNetworkPortPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNetworkPortSetParameters checks each before use.
-    run("virNetworkPortSetParameters", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = crate::driver_entry!(h.driver_conn()?, api.network_port_set_parameters)(h.obj(), &params_p, flags)?; Ok(v) } })
+    run("virNetworkPortSetParameters", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = NetworkPortHandle::check_from(port, crate::generated::consts::VIR_FROM_NETWORK)?; h.deny_readonly()?; let f = crate::driver_entry!(h.driver_conn()?, api.network_port_set_parameters); let params_p = crate::capi::marshal::params_in(params, nparams)?; let v = f(h.obj(), &params_p, flags)?; Ok(v) } })
 }
 
 #[no_mangle]
@@ -2265,7 +2265,7 @@ pub unsafe extern "C" fn virNetworkUpdate(network: virNetworkPtr, command: c_uin
 #[no_mangle]
 pub unsafe extern "C" fn virNodeAllocPages(conn: virConnectPtr, npages: c_uint, pageSizes: *mut c_uint, pageCounts: *mut c_ulonglong, startCell: c_int, cellCount: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeAllocPages checks each before use.
-    run("virNodeAllocPages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; api::node::virNodeAllocPages(conn, npages, pageSizes, pageCounts, startCell, cellCount, flags) } })
+    run("virNodeAllocPages", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if pageSizes.is_null() && npages > 0 { return Err(crate::core::error::Error::null_arg("pageSizes", "virNodeAllocPages")); } api::node::virNodeAllocPages(conn, npages, pageSizes, pageCounts, startCell, cellCount, flags) } })
 }
 
 #[no_mangle]
@@ -2349,7 +2349,7 @@ pub unsafe extern "C" fn virNodeDeviceIsPersistent(dev: virNodeDevicePtr) -> c_i
 #[no_mangle]
 pub unsafe extern "C" fn virNodeDeviceListCaps(dev: virNodeDevicePtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeDeviceListCaps checks each before use.
-    run("virNodeDeviceListCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virNodeDeviceListCaps", "maxnames in virNodeDeviceListCaps must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.node_device_list_caps)(h.obj())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virNodeDeviceListCaps")?) } })
+    run("virNodeDeviceListCaps", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = NodeDeviceHandle::check_from(dev, crate::generated::consts::VIR_FROM_NODEDEV)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virNodeDeviceListCaps", "maxnames in virNodeDeviceListCaps must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virNodeDeviceListCaps")); } let v = crate::driver_entry!(h.driver_conn()?, api.node_device_list_caps)(h.obj())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virNodeDeviceListCaps")?) } })
 }
 
 #[no_mangle]
@@ -2415,7 +2415,7 @@ pub unsafe extern "C" fn virNodeGetCPUStats(conn: virConnectPtr, cpuNum: c_int, 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetCellsFreeMemory(conn: virConnectPtr, freeMems: *mut c_ulonglong, startCell: c_int, maxCells: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetCellsFreeMemory checks each before use.
-    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxCells <= 0 { return Err(crate::core::error::Error::arg_error("maxCells", "virNodeGetCellsFreeMemory", "maxCells in virNodeGetCellsFreeMemory must be greater than zero".into())); } if startCell < 0 { return Err(crate::core::error::Error::arg_error("startCell", "virNodeGetCellsFreeMemory", "startCell in virNodeGetCellsFreeMemory must be zero or greater".into())); } api::node::virNodeGetCellsFreeMemory(conn, freeMems, startCell, maxCells) } })
+    run("virNodeGetCellsFreeMemory", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if maxCells <= 0 { return Err(crate::core::error::Error::arg_error("maxCells", "virNodeGetCellsFreeMemory", "maxCells in virNodeGetCellsFreeMemory must be greater than zero".into())); } if startCell < 0 { return Err(crate::core::error::Error::arg_error("startCell", "virNodeGetCellsFreeMemory", "startCell in virNodeGetCellsFreeMemory must be zero or greater".into())); } api::node::virNodeGetCellsFreeMemory(conn, freeMems, startCell, maxCells) } })
 }
 
 #[no_mangle]
@@ -2427,7 +2427,7 @@ pub unsafe extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglon
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreePages(conn: virConnectPtr, npages: c_uint, pages: *mut c_uint, startCell: c_int, cellCount: c_uint, counts: *mut c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetFreePages checks each before use.
-    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::node::virNodeGetFreePages(conn, npages, pages, startCell, cellCount, counts, flags) } })
+    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if counts.is_null() && cellCount > 0 { return Err(crate::core::error::Error::null_arg("counts", "virNodeGetFreePages")); } if pages.is_null() && npages > 0 { return Err(crate::core::error::Error::null_arg("pages", "virNodeGetFreePages")); } api::node::virNodeGetFreePages(conn, npages, pages, startCell, cellCount, counts, flags) } })
 }
 
 #[no_mangle]
@@ -2463,7 +2463,7 @@ pub unsafe extern "C" fn virNodeGetSecurityModel(conn: virConnectPtr, secmodel: 
 #[no_mangle]
 pub unsafe extern "C" fn virNodeListDevices(conn: virConnectPtr, cap: *const c_char, names: *mut *mut c_char, maxnames: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeListDevices checks each before use.
-    run("virNodeListDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virNodeListDevices", "maxnames in virNodeListDevices must be zero or greater".into())); } let cap_s = crate::capi::marshal::text(cap); let v = crate::driver_entry!(h.conn(), api.node_list_devices)(h.conn(), cap_s.as_deref(), flags)?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virNodeListDevices")?) } })
+    run("virNodeListDevices", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virNodeListDevices", "maxnames in virNodeListDevices must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virNodeListDevices")); } let cap_s = crate::capi::marshal::text(cap); let v = crate::driver_entry!(h.conn(), api.node_list_devices)(h.conn(), cap_s.as_deref(), flags)?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virNodeListDevices")?) } })
 }
 
 #[no_mangle]
@@ -2703,7 +2703,7 @@ pub unsafe extern "C" fn virStoragePoolListAllVolumes(pool: virStoragePoolPtr, v
 #[no_mangle]
 pub unsafe extern "C" fn virStoragePoolListVolumes(pool: virStoragePoolPtr, names: *mut *mut c_char, maxnames: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStoragePoolListVolumes checks each before use.
-    run("virStoragePoolListVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virStoragePoolListVolumes", "maxnames in virStoragePoolListVolumes must be zero or greater".into())); } let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_list_volumes)(h.obj())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virStoragePoolListVolumes")?) } })
+    run("virStoragePoolListVolumes", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = StoragePoolHandle::check_from(pool, crate::generated::consts::VIR_FROM_STORAGE)?; if maxnames < 0 { return Err(crate::core::error::Error::arg_error("maxnames", "virStoragePoolListVolumes", "maxnames in virStoragePoolListVolumes must be zero or greater".into())); } if names.is_null() && maxnames > 0 { return Err(crate::core::error::Error::null_arg("names", "virStoragePoolListVolumes")); } let v = crate::driver_entry!(h.driver_conn()?, api.storage_pool_list_volumes)(h.obj())?; Ok(crate::capi::marshal::names_out(v, names, maxnames, "virStoragePoolListVolumes")?) } })
 }
 
 #[no_mangle]
@@ -3153,7 +3153,7 @@ pub unsafe extern "C" fn virtrs_virDomainLxcEnterNamespace(domain: virDomainPtr,
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterSecurityLabel(model: virSecurityModelPtr, label: virSecurityLabelPtr, oldlabel: virSecurityLabelPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterSecurityLabel checks each before use.
-    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { if label.is_null() { return Err(crate::core::error::Error::null_arg("label", "virDomainLxcEnterSecurityLabel")); } if model.is_null() { return Err(crate::core::error::Error::null_arg("model", "virDomainLxcEnterSecurityLabel")); } if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterSecurityLabel", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterSecurityLabel", flags))); } api::descriptors::virDomainLxcEnterSecurityLabel(model, label, oldlabel, flags) } })
+    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { if model.is_null() { return Err(crate::core::error::Error::null_arg("model", "virDomainLxcEnterSecurityLabel")); } if label.is_null() { return Err(crate::core::error::Error::null_arg("label", "virDomainLxcEnterSecurityLabel")); } if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterSecurityLabel", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterSecurityLabel", flags))); } api::descriptors::virDomainLxcEnterSecurityLabel(model, label, oldlabel, flags) } })
 }
 
 #[no_mangle]

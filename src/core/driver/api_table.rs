@@ -71,6 +71,7 @@ driver_table! {
         domain_checkpoint_lookup_by_name ["virDomainCheckpointLookupByName"]: fn(&Domain, &str, u32) -> Result<DomainCheckpoint>;
         domain_core_dump ["virDomainCoreDump"]: fn(&Domain, &str, u32) -> Result<i32>;
         domain_core_dump_with_format ["virDomainCoreDumpWithFormat"]: fn(&Domain, &str, u32, u32) -> Result<i32>;
+        domain_create_linux ["virDomainCreateLinux"]: fn(&Connect, &str, u32) -> Result<Domain>;
         domain_del_io_thread ["virDomainDelIOThread"]: fn(&Domain, u32, u32) -> Result<i32>;
         domain_detach_device ["virDomainDetachDevice"]: fn(&Domain, &str) -> Result<i32>;
         domain_detach_device_alias ["virDomainDetachDeviceAlias"]: fn(&Domain, &str, u32) -> Result<i32>;

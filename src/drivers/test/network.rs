@@ -219,7 +219,6 @@ fn update(n: &Network, command: u32, section: u32, index: i32, xml: &str, flags:
                 "cannot change persistent config of a transient network",
             ));
         }
-        network_update::check_section(&o.def, section)?;
         if config_too && o.persistent {
             let mut def = o.persistent_def().clone();
             network_update::apply(&mut def, command, section, index, xml)?;
