@@ -85,6 +85,7 @@ test-valgrind-python: lib
 FUZZ_SECONDS ?= 5
 fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+	$(PYTHON) tools/fuzz_seeds.py
 	cd fuzz && for t in $$(cargo fuzz list); do \
 	  mkdir -p corpus/$$t; \
 	  RUSTC_BOOTSTRAP=1 cargo fuzz run -O $$t corpus/$$t $$(ls -d regressions/$$t seeds/$$t 2>/dev/null) \
