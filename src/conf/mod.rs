@@ -2,3 +2,4 @@
 //! formatters shared by the drivers, one module per document.
 
 pub mod xml;
+pub mod domain;

@@ -1,0 +1,242 @@
+//! `<devices>`: every device family in libvirt's output order, and the
+//! defaults libvirt fills in once all devices are read (bus addresses,
+//! implicit controllers, serial consoles, primary video).
+
+pub mod address;
+pub mod chardev;
+pub mod controller;
+pub mod disk;
+pub mod graphics;
+pub mod misc;
+pub mod net;
+
+use super::props::*;
+use super::tree::{ESpec, Elem};
+use crate::conf::xml::XmlWriter;
+use crate::core::error::Result;
+use roxmltree::Node;
+
+pub const ALIAS: ESpec = ESpec::new("alias", &[("name", Kind::Str)], &[]);
+pub const BOOT: ESpec = ESpec::new("boot", &[("order", Kind::UInt), ("loadparm", Kind::Str)], &[]);
+
+/// Device families in the order libvirt formats them.
+pub const FAMILIES: &[&ESpec] = &[
+    &disk::DISK,
+    &controller::CONTROLLER,
+    &misc::LEASE,
+    &misc::FILESYSTEM,
+    &net::NET,
+    &misc::SMARTCARD,
+    &chardev::SERIAL,
+    &chardev::PARALLEL,
+    &chardev::CONSOLE,
+    &chardev::CHANNEL,
+    &graphics::INPUT,
+    &misc::TPM,
+    &graphics::GRAPHICS,
+    &graphics::SOUND,
+    &graphics::VIDEO,
+    &misc::HOSTDEV,
+    &misc::REDIRDEV,
+    &misc::HUB,
+    &misc::WATCHDOG,
+    &misc::MEMBALLOON,
+    &misc::RNG,
+    &misc::PANIC,
+    &misc::SHMEM,
+    &misc::IOMMU,
+    &misc::VSOCK,
+];
+
+fn fam(name: &str) -> usize {
+    FAMILIES.iter().position(|f| f.name == name).expect("known device family")
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Devices {
+    pub emulator: Option<String>,
+    /// One list per entry of [`FAMILIES`].
+    pub lists: Vec<Vec<Elem>>,
+    /// The first console is the first serial port seen as a console.
+    pub serial_console: bool,
+}
+
+impl Devices {
+    pub fn list(&self, name: &str) -> &[Elem] {
+        &self.lists[fam(name)]
+    }
+
+    pub fn list_mut(&mut self, name: &str) -> &mut Vec<Elem> {
+        &mut self.lists[fam(name)]
+    }
+
+    /// Whether any device carries a `<boot order>`.
+    pub fn node_has_boot_order(root: Node) -> bool {
+        child(root, "devices")
+            .map(|d| d.children().filter(|c| c.is_element()).any(|c| child(c, "boot").is_some()))
+            .unwrap_or(false)
+    }
+
+    pub fn parse(root: Node, hvm: bool) -> Result<Devices> {
+        let mut d = Devices { lists: vec![Vec::new(); FAMILIES.len()], ..Default::default() };
+        let Some(n) = child(root, "devices") else {
+            d.finish(hvm)?;
+            return Ok(d);
+        };
+        d.emulator = child_text(n, "emulator").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        for c in n.children().filter(|c| c.is_element()) {
+            let name = c.tag_name().name();
+            if let Some(i) = FAMILIES.iter().position(|f| f.name == name) {
+                let e = Elem::parse(c, FAMILIES[i])?;
+                d.lists[i].push(e);
+            }
+        }
+        let iommus = d.list("iommu").len();
+        if iommus > 1 {
+            return Err(dom_err("only a single IOMMU device is supported"));
+        }
+        if d.list("memballoon").len() > 1 {
+            d.list_mut("memballoon").truncate(1);
+        }
+        d.finish(hvm)?;
+        Ok(d)
+    }
+
+    fn finish(&mut self, hvm: bool) -> Result<()> {
+        self.finish_disks()?;
+        controller::assign_indexes(self.list_mut("controller"))?;
+        self.finish_chardevs(hvm)?;
+        self.add_implicit_controllers();
+        self.finish_video();
+        Ok(())
+    }
+
+    fn finish_disks(&mut self) -> Result<()> {
+        let disks = self.list_mut("disk");
+        for i in 0..disks.len() {
+            for j in 0..i {
+                if disk::target_dev(&disks[i]) == disk::target_dev(&disks[j]) {
+                    let name = |e: &Elem| disk::source_label(e).unwrap_or_else(|| "<null>".into());
+                    return Err(dom_err(format!(
+                        "target '{}' duplicated for disk sources '{}' and '{}'",
+                        disk::target_dev(&disks[i]),
+                        name(&disks[j]),
+                        name(&disks[i])
+                    )));
+                }
+            }
+        }
+        for d in disks.iter_mut() {
+            disk::assign_address(d);
+        }
+        Ok(())
+    }
+
+    fn finish_chardevs(&mut self, hvm: bool) -> Result<()> {
+        chardev::assign_ports(self.list_mut("serial"));
+        chardev::assign_ports(self.list_mut("parallel"));
+        let default_console = if hvm { "serial" } else { "xen" };
+        let consoles = self.list_mut("console");
+        for (i, c) in consoles.iter_mut().enumerate() {
+            if chardev::target_type(c).is_none() {
+                chardev::set_target(c, "type", default_console);
+            }
+            if i > 0 && chardev::target_type(c) == Some("serial") {
+                return Err(unsupported("Only the first console can be a serial port"));
+            }
+            if chardev::port(c).is_none() {
+                chardev::set_target(c, "port", i.to_string());
+            }
+        }
+        if !hvm {
+            return Ok(());
+        }
+        let first_serial = self.list("console").first().map(|c| chardev::target_type(c) == Some("serial"));
+        if first_serial == Some(true) {
+            let c = self.list_mut("console").remove(0);
+            if self.list("serial").is_empty() {
+                let s = chardev::serial_of_console(&c);
+                self.list_mut("serial").push(s);
+            }
+            self.serial_console = true;
+        } else if !self.list("serial").is_empty() {
+            self.serial_console = true;
+        }
+        Ok(())
+    }
+
+    fn add_implicit_controllers(&mut self) {
+        let mut wanted: Vec<(&'static str, u32)> = Vec::new();
+        for d in self.list("disk").iter().chain(self.list("hostdev")) {
+            let Some(a) = d.kid("address").filter(|a| a.attr("type") == Some("drive")) else { continue };
+            let bus = if d.name == "hostdev" { "scsi" } else { disk::bus(d) };
+            let kind = match bus {
+                "ide" => "ide",
+                "fdc" => "fdc",
+                "scsi" => "scsi",
+                "sata" => "sata",
+                _ => continue,
+            };
+            let max: u32 = a.attr("controller").and_then(|c| c.parse().ok()).unwrap_or(0);
+            for i in 0..=max {
+                wanted.push((kind, i));
+            }
+        }
+        let virtio_chr = self
+            .list("console")
+            .iter()
+            .chain(self.list("channel"))
+            .filter(|c| chardev::target_type(c) == Some("virtio"))
+            .map(|c| {
+                c.kid("address")
+                    .filter(|a| a.attr("type") == Some("virtio-serial"))
+                    .and_then(|a| a.attr("controller"))
+                    .and_then(|x| x.parse().ok())
+                    .unwrap_or(0u32)
+            })
+            .collect::<Vec<_>>();
+        wanted.extend(virtio_chr.into_iter().map(|c| ("virtio-serial", c)));
+        if !self.list("smartcard").is_empty() {
+            wanted.push(("ccid", 0));
+            for (slot, s) in self.list_mut("smartcard").iter_mut().enumerate() {
+                if s.kid("address").is_none() {
+                    let a = address::make("ccid", &[("controller", "0".into()), ("slot", slot.to_string())]);
+                    s.insert_kid(&misc::SMARTCARD, a);
+                }
+            }
+        }
+        for (kind, idx) in wanted {
+            let list = self.list_mut("controller");
+            if !list.iter().any(|c| controller::kind(c) == kind && controller::index(c) == Some(idx)) {
+                controller::insert(list, controller::implicit(kind, idx));
+            }
+        }
+    }
+
+    fn finish_video(&mut self) {
+        if self.list("video").is_empty() && !self.list("graphics").is_empty() {
+            self.list_mut("video").push(graphics::default_video());
+        }
+        graphics::set_primary(self.list_mut("video"));
+    }
+
+    pub fn format(&self, w: &mut XmlWriter, secure: bool) {
+        w.open("devices", &[]);
+        w.opt_text("emulator", self.emulator.as_deref());
+        for (i, f) in FAMILIES.iter().enumerate() {
+            if f.name == "console" && self.serial_console {
+                if let Some(s) = self.list("serial").first() {
+                    chardev::console_of_serial(s).format(w);
+                }
+            }
+            for e in &self.lists[i] {
+                if f.name == "graphics" && !secure {
+                    graphics::hide_secrets(e).format(w);
+                } else {
+                    e.format(w);
+                }
+            }
+        }
+        w.close("devices");
+    }
+}
