@@ -96,7 +96,8 @@ impl Cpu {
             let policy = attr(f, "policy").unwrap_or("require");
             c.features.push((policy.to_string(), name.to_string()));
         }
-        if !c.features.is_empty() && custom && c.model.as_ref().map(|m| m.1.is_none()).unwrap_or(true) {
+        let custom_or_none = mode.as_deref().unwrap_or("custom") == "custom";
+        if !c.features.is_empty() && custom_or_none && c.model.as_ref().map(|m| m.1.is_none()).unwrap_or(true) {
             return Err(cpu_err(VIR_ERR_XML_ERROR, "Non-empty feature list specified without CPU model"));
         }
         for (policy, _) in &c.features {

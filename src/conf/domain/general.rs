@@ -261,6 +261,14 @@ pub fn parse_cputune(root: Node, vcpus: u32) -> Result<Option<Elem>> {
         }
         kept.push(k);
     }
+    // pins are kept per vCPU and written in vCPU order
+    let vcpu_of = |k: &Elem| k.attr("vcpu").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+    let mut pins: Vec<Elem> = kept.iter().filter(|k| k.name == "vcpupin").cloned().collect();
+    pins.sort_by_key(vcpu_of);
+    let mut pins = pins.into_iter();
+    for k in kept.iter_mut().filter(|k| k.name == "vcpupin") {
+        *k = pins.next().expect("same count");
+    }
     e.kids = kept;
     Ok((!e.kids.is_empty()).then_some(e))
 }

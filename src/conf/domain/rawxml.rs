@@ -33,19 +33,19 @@ fn qname(prefix: Option<&str>, local: &str) -> String {
     }
 }
 
-/// Whether a whitespace-only text child would be dropped by libxml2's
-/// "blank" heuristic: kept when it is alone in its element, follows text,
-/// or the element starts with text.
-fn is_ignorable_blank(n: Node) -> bool {
-    let text = n.text().unwrap_or("");
-    if !text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
-        return false;
+/// Whether a text node is only blanks (libxml2's notion).
+fn is_blank(t: &str) -> bool {
+    t.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+/// libxml2's "ignorable blank" rule, applied as the parser builds the
+/// tree: a blank text node is kept when it is its element's only content,
+/// follows kept text, or the element's kept content starts with text.
+fn keep_blank(kept: &[Raw], is_last: bool) -> bool {
+    match kept.first() {
+        None => is_last,
+        Some(first) => matches!(first, Raw::Text(_)) || matches!(kept.last(), Some(Raw::Text(_))),
     }
-    let Some(parent) = n.parent() else { return true };
-    let alone = parent.children().count() == 1;
-    let prev_is_text = n.prev_sibling().map(|p| p.is_text()).unwrap_or(false);
-    let first_is_text = parent.first_child().map(|f| f.is_text() && f != n).unwrap_or(false);
-    !(alone || prev_is_text || first_is_text)
 }
 
 impl RawElem {
@@ -74,7 +74,12 @@ impl RawElem {
         for c in n.children() {
             match c.node_type() {
                 NodeType::Element => children.push(Raw::Element(RawElem::copy(c, false))),
-                NodeType::Text if !is_ignorable_blank(c) => children.push(Raw::Text(c.text().unwrap_or("").into())),
+                NodeType::Text => {
+                    let t = c.text().unwrap_or("");
+                    if !is_blank(t) || keep_blank(&children, c.next_sibling().is_none()) {
+                        children.push(Raw::Text(t.into()));
+                    }
+                }
                 NodeType::Comment => children.push(Raw::Comment(c.text().unwrap_or("").into())),
                 NodeType::PI => {
                     if let Some(pi) = c.pi() {

@@ -132,22 +132,16 @@ pub fn implicit(kind: &str, index: u32) -> Elem {
     e
 }
 
-/// Inserts a controller next to the others of its type, ordered by index.
+/// Inserts a controller next to the others of its type, ordered by index
+/// (one without an index goes after the last of its type).
 pub fn insert(list: &mut Vec<Elem>, c: Elem) {
-    let (k, i) = (kind(&c).to_string(), index(&c).unwrap_or(0));
-    let mut at = None;
-    let mut last_of_type = None;
-    for (pos, x) in list.iter().enumerate() {
-        if kind(x) == k {
-            if index(x).unwrap_or(0) > i {
-                at = Some(pos);
-                break;
-            }
-            last_of_type = Some(pos);
-        }
-    }
-    let pos = at.or(last_of_type.map(|p| p + 1)).unwrap_or(list.len());
-    list.insert(pos, c);
+    let key = |e: &Elem| index(e).map(|i| i as i64).unwrap_or(-1);
+    let at = if index(&c).is_none() {
+        list.iter().rposition(|x| kind(x) == kind(&c)).map(|p| p + 1).unwrap_or(list.len())
+    } else {
+        super::insert_pos(list, &c, |a, b| kind(a) == kind(b), key)
+    };
+    list.insert(at, c);
 }
 
 /// Gives indexes to controllers written without one (the lowest unused

@@ -234,9 +234,6 @@ fn fix_video(e: &mut Elem, n: Node) -> Result<()> {
             if model.attr("ram").is_none() {
                 model.set(&VIDEO_MODEL, "ram", "65536");
             }
-            if model.attr("vgamem").is_none() {
-                model.set(&VIDEO_MODEL, "vgamem", "16384");
-            }
         }
         if model.attr("heads").is_none() {
             model.set(&VIDEO_MODEL, "heads", "1");

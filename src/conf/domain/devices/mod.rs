@@ -48,6 +48,24 @@ pub const FAMILIES: &[&ESpec] = &[
     &misc::VSOCK,
 ];
 
+/// Where libvirt inserts a device among others: working backwards, before
+/// the first one of its group with a higher key, else after the last one
+/// of its group, else at the end.
+pub fn insert_pos<T>(list: &[T], new: &T, same: impl Fn(&T, &T) -> bool, key: impl Fn(&T) -> i64) -> usize {
+    let mut at: Option<usize> = None;
+    for (idx, cur) in list.iter().enumerate().rev() {
+        if !same(cur, new) {
+            continue;
+        }
+        if key(cur) > key(new) {
+            at = Some(idx);
+        } else if at.is_none() {
+            at = Some(idx + 1);
+        }
+    }
+    at.unwrap_or(list.len())
+}
+
 fn fam(name: &str) -> usize {
     FAMILIES.iter().position(|f| f.name == name).expect("known device family")
 }
@@ -84,11 +102,23 @@ impl Devices {
             return Ok(d);
         };
         d.emulator = child_text(n, "emulator").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let mut disk_keys: Vec<(Option<String>, Option<u32>)> = Vec::new();
         for c in n.children().filter(|c| c.is_element()) {
             let name = c.tag_name().name();
-            if let Some(i) = FAMILIES.iter().position(|f| f.name == name) {
-                let e = Elem::parse(c, FAMILIES[i])?;
-                d.lists[i].push(e);
+            let Some(i) = FAMILIES.iter().position(|f| f.name == name) else { continue };
+            let e = Elem::parse(c, FAMILIES[i])?;
+            match name {
+                // at parse time libvirt orders disks by the bus written and
+                // the index their name encodes
+                "disk" => {
+                    let t = child(c, "target");
+                    let key = (t.and_then(|t| attr_s(t, "bus")), disk::name_to_index(disk::target_dev(&e)));
+                    let at = insert_pos(&disk_keys, &key, |a, b| a.0 == b.0, |a| a.1.map(|x| x as i64).unwrap_or(-1));
+                    disk_keys.insert(at, key);
+                    d.lists[i].insert(at, e);
+                }
+                "controller" => controller::insert(&mut d.lists[i], e),
+                _ => d.lists[i].push(e),
             }
         }
         let iommus = d.list("iommu").len();
@@ -166,20 +196,20 @@ impl Devices {
     }
 
     fn add_implicit_controllers(&mut self) {
+        // drive controllers, one type after the other as libvirt adds them
         let mut wanted: Vec<(&'static str, u32)> = Vec::new();
-        for d in self.list("disk").iter().chain(self.list("hostdev")) {
-            let Some(a) = d.kid("address").filter(|a| a.attr("type") == Some("drive")) else { continue };
-            let bus = if d.name == "hostdev" { "scsi" } else { disk::bus(d) };
-            let kind = match bus {
-                "ide" => "ide",
-                "fdc" => "fdc",
-                "scsi" => "scsi",
-                "sata" => "sata",
-                _ => continue,
-            };
-            let max: u32 = a.attr("controller").and_then(|c| c.parse().ok()).unwrap_or(0);
-            for i in 0..=max {
-                wanted.push((kind, i));
+        for kind in ["scsi", "fdc", "ide", "sata"] {
+            let mut max: Option<u32> = None;
+            for d in self.list("disk").iter().chain(self.list("hostdev")) {
+                let Some(a) = d.kid("address").filter(|a| a.attr("type") == Some("drive")) else { continue };
+                let bus = if d.name == "hostdev" { "scsi" } else { disk::bus(d) };
+                if bus == kind {
+                    let c: u32 = a.attr("controller").and_then(|c| c.parse().ok()).unwrap_or(0);
+                    max = Some(max.map_or(c, |m| m.max(c)));
+                }
+            }
+            if let Some(max) = max {
+                wanted.extend((0..=max).map(|i| (kind, i)));
             }
         }
         let virtio_chr = self
