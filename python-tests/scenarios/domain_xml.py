@@ -57,10 +57,12 @@ def refused(libvirt, xml):
 
 # Known differences, each the precise reason.
 XML_GAPS = {
-    "malformed_tag": "libxml2's message for a mismatched end tag comes from conf/xml.rs: real "
-    "'Opening and ending tag mismatch: name line 1 and nam' with libxml2's line/caret context",
-    "malformed_entity": "libxml2 reports an undefined entity with its own caret position "
-    "(conf/xml.rs maps roxmltree's)",
+    "malformed_tag": "libxml2 parse errors are produced by conf/xml.rs from roxmltree's: real "
+    "'Opening and ending tag mismatch: domain line 1 and nam' with the caret after the bad end "
+    "tag (column 40), ours lacks ' line 1' and puts the caret at its start (column 34)",
+    "malformed_entity": "libxml2 parse errors are produced by conf/xml.rs from roxmltree's: "
+    "same message, but libxml2's caret points after the entity reference (column 33), "
+    "roxmltree's at its start (column 26)",
 }
 
 

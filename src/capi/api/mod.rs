@@ -5,6 +5,7 @@
 
 pub mod connect;
 pub mod domain;
+pub mod domain_query;
 pub mod errors;
 pub mod library;
 pub mod objects;

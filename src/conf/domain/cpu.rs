@@ -24,8 +24,7 @@ pub struct Cpu {
 const MODEL: props::Spec = &[("fallback", Kind::Enum(&["allow", "forbid"])), ("vendor_id", Kind::Str)];
 const TOPOLOGY: props::Spec =
     &[("sockets", Kind::UInt), ("dies", Kind::UInt), ("cores", Kind::UInt), ("threads", Kind::UInt)];
-const CACHE: props::Spec =
-    &[("level", Kind::UInt), ("mode", Kind::Enum(&["emulate", "passthrough", "disable"]))];
+const CACHE: props::Spec = &[("level", Kind::UInt), ("mode", Kind::Enum(&["emulate", "passthrough", "disable"]))];
 const MAXPHYS: props::Spec = &[("mode", Kind::Enum(&["emulate", "passthrough"])), ("limit", Kind::UInt)];
 const CELL: props::Spec = &[
     ("id", Kind::UInt),
@@ -55,7 +54,10 @@ impl Cpu {
         let custom = mode.as_deref() == Some("custom");
         if let Some(m) = attr(n, "match") {
             if !["minimum", "exact", "strict"].contains(&m) {
-                return Err(cpu_err(VIR_ERR_XML_ERROR, format!("Invalid match attribute for CPU specification: '{m}'")));
+                return Err(cpu_err(
+                    VIR_ERR_XML_ERROR,
+                    format!("Invalid match attribute for CPU specification: '{m}'"),
+                ));
             }
             c.match_ = Some(m.to_string());
         } else if custom {
@@ -116,7 +118,9 @@ impl Cpu {
                     a.set(CELL, "cpus", cpus);
                 }
                 let mem = attr(cell, "memory").ok_or_else(|| dom_err("Missing 'memory' attribute in NUMA cell"))?;
-                let v: u64 = mem.parse().map_err(|_| dom_err(format!("Invalid value '{mem}' for element or attribute './@memory'")))?;
+                let v: u64 = mem
+                    .parse()
+                    .map_err(|_| dom_err(format!("Invalid value '{mem}' for element or attribute './@memory'")))?;
                 let scale = attr(cell, "unit").map(unit_scale).transpose()?.unwrap_or(1024);
                 a.set(CELL, "memory", (v * scale).div_ceil(1024).to_string());
                 a.set(CELL, "unit", "KiB");
@@ -163,7 +167,11 @@ impl Cpu {
             }
         }
         for (policy, name) in &self.features {
-            let policy = if self.mode.as_deref() == Some("custom") || policy != "require" { Some(policy.as_str()) } else { None };
+            let policy = if self.mode.as_deref() == Some("custom") || policy != "require" {
+                Some(policy.as_str())
+            } else {
+                None
+            };
             w.empty("feature", &[("policy", policy), ("name", Some(name))]);
         }
         if !self.cells.is_empty() {

@@ -57,7 +57,7 @@ impl MemTune {
     }
 }
 
-const BLKIO_DEVICE: ESpec = ESpec::new(
+pub const BLKIO_DEVICE: ESpec = ESpec::new(
     "device",
     &[],
     &[
@@ -352,7 +352,10 @@ impl NumaTune {
 pub const RESOURCE: ESpec = ESpec::new(
     "resource",
     &[],
-    &[&ESpec::text("partition", &[], Text::Str { trim: false }), &ESpec::new("fibrechannel", &[("appid", Kind::Str)], &[])],
+    &[
+        &ESpec::text("partition", &[], Text::Str { trim: false }),
+        &ESpec::new("fibrechannel", &[("appid", Kind::Str)], &[]),
+    ],
 );
 
 const ENTRY: ESpec = ESpec::text("entry", &[("name", Kind::Str), ("file", Kind::Str)], Text::Str { trim: false });

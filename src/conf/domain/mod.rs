@@ -26,8 +26,23 @@ use roxmltree::Node;
 use tree::Elem;
 
 pub const VIRT_TYPES: &[&str] = &[
-    "none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv", "vbox", "phyp",
-    "parallels", "bhyve", "vz", "ch",
+    "none",
+    "qemu",
+    "kqemu",
+    "kvm",
+    "xen",
+    "lxc",
+    "uml",
+    "openvz",
+    "test",
+    "vmware",
+    "hyperv",
+    "vbox",
+    "phyp",
+    "parallels",
+    "bhyve",
+    "vz",
+    "ch",
 ];
 
 /// A domain definition.

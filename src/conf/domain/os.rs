@@ -10,16 +10,54 @@ use roxmltree::Node;
 pub const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 
 pub const ARCHES: &[&str] = &[
-    "none", "alpha", "armv6l", "armv7l", "armv7b", "aarch64", "cris", "i686", "ia64", "lm32", "loongarch64", "m68k",
-    "microblaze", "microblazeel", "mips", "mipsel", "mips64", "mips64el", "openrisc", "parisc", "parisc64", "ppc",
-    "ppcle", "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64", "s390", "s390x", "sh4", "sh4eb", "sparc",
-    "sparc64", "unicore32", "x86_64", "xtensa", "xtensaeb",
+    "none",
+    "alpha",
+    "armv6l",
+    "armv7l",
+    "armv7b",
+    "aarch64",
+    "cris",
+    "i686",
+    "ia64",
+    "lm32",
+    "loongarch64",
+    "m68k",
+    "microblaze",
+    "microblazeel",
+    "mips",
+    "mipsel",
+    "mips64",
+    "mips64el",
+    "openrisc",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppcle",
+    "ppc64",
+    "ppc64le",
+    "ppcemb",
+    "riscv32",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "unicore32",
+    "x86_64",
+    "xtensa",
+    "xtensaeb",
 ];
 
 const TEXT: Text = Text::Str { trim: false };
 
 const OS_KIDS: &[&ESpec] = &[
-    &ESpec::new("firmware", &[], &[&ESpec::new("feature", &[("enabled", Kind::Enum(YES_NO)), ("name", Kind::Str)], &[])]),
+    &ESpec::new(
+        "firmware",
+        &[],
+        &[&ESpec::new("feature", &[("enabled", Kind::Enum(YES_NO)), ("name", Kind::Str)], &[])],
+    ),
     &ESpec::text("init", &[], TEXT),
     &ESpec::text("initarg", &[], TEXT),
     &ESpec::text("initenv", &[("name", Kind::Str)], TEXT),
@@ -296,11 +334,13 @@ pub fn parse_clock(root: Node) -> Result<Elem> {
             e.attrs.set(CLOCK_ATTRS, "basis", basis);
         }
         "timezone" => {
-            let tz = attr(n, "timezone").ok_or_else(|| dom_err("missing 'timezone' attribute for clock with offset='timezone'"))?;
+            let tz = attr(n, "timezone")
+                .ok_or_else(|| dom_err("missing 'timezone' attribute for clock with offset='timezone'"))?;
             e.attrs.set(CLOCK_ATTRS, "timezone", tz);
         }
         _ => {
-            let start = uint_attr(n, "start")?.ok_or_else(|| dom_err("missing 'start' attribute for clock with offset='absolute'"))?;
+            let start = uint_attr(n, "start")?
+                .ok_or_else(|| dom_err("missing 'start' attribute for clock with offset='absolute'"))?;
             e.attrs.set(CLOCK_ATTRS, "start", start.to_string());
         }
     }

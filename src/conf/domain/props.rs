@@ -159,9 +159,10 @@ fn suffix_err(u: &str) -> Error {
 /// up. `xpath` names the element in libvirt's error message.
 pub fn scaled_kib(n: Node, xpath: &str, unit_attr: &str) -> Result<u64> {
     let text = text_of(n);
-    let v: u64 = text.trim().parse().map_err(|_| {
-        xml_err(format!("Invalid value '{}' for element or attribute '{xpath}'", text.trim()))
-    })?;
+    let v: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| xml_err(format!("Invalid value '{}' for element or attribute '{xpath}'", text.trim())))?;
     let scale = match n.attribute(unit_attr) {
         Some(u) => unit_scale(u)?,
         None => 1024,

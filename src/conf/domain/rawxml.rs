@@ -89,13 +89,7 @@ impl RawElem {
                 _ => {}
             }
         }
-        RawElem {
-            name: qname(prefix, tag.name()),
-            ns: tag.namespace().map(str::to_string),
-            ns_decls,
-            attrs,
-            children,
-        }
+        RawElem { name: qname(prefix, tag.name()), ns: tag.namespace().map(str::to_string), ns_decls, attrs, children }
     }
 
     /// Serialises at nesting `level` (no leading indentation, no newline).
@@ -161,9 +155,9 @@ fn own_decl(n: Node, prefix: Option<&str>, uri: &str) -> bool {
 }
 
 fn subtree_uses(n: Node, uri: &str) -> bool {
-    n.descendants().filter(|d| d.is_element()).any(|d| {
-        d.tag_name().namespace() == Some(uri) || d.attributes().any(|a| a.namespace() == Some(uri))
-    })
+    n.descendants()
+        .filter(|d| d.is_element())
+        .any(|d| d.tag_name().namespace() == Some(uri) || d.attributes().any(|a| a.namespace() == Some(uri)))
 }
 
 fn hex_ref(out: &mut String, c: char) {

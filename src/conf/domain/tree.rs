@@ -15,7 +15,9 @@ use roxmltree::Node;
 pub enum Text {
     None,
     /// Kept as written (trimmed when `trim`).
-    Str { trim: bool },
+    Str {
+        trim: bool,
+    },
     /// A non-negative number, reformatted.
     UInt,
     /// A signed number, reformatted.

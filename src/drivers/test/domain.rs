@@ -68,7 +68,7 @@ fn test_internal(msg: String) -> Error {
 }
 
 /// Names interfaces without a host-side name "testnetN", the lowest N free.
-fn generate_ifnames(def: &mut DomainDef) {
+pub(super) fn generate_ifnames(def: &mut DomainDef) {
     let nets = def.devices.list_mut("interface");
     for i in 0..nets.len() {
         if net::ifname(&nets[i]).is_some() {
@@ -325,7 +325,15 @@ fn check_impact(o: &DomObj, live: bool, config: bool) -> Result<()> {
 /// whether the running one and whether the persistent one.
 pub(super) fn pick_defs(o: &DomObj, flags: u32) -> Result<(bool, bool)> {
     let (live, config) = (VIR_DOMAIN_AFFECT_LIVE as u32, VIR_DOMAIN_AFFECT_CONFIG as u32);
-    let f = if flags & (live | config) == 0 { if o.active() { live } else { config } } else { flags };
+    let f = if flags & (live | config) == 0 {
+        if o.active() {
+            live
+        } else {
+            config
+        }
+    } else {
+        flags
+    };
     check_impact(o, f & live != 0, f & config != 0)?;
     Ok((f & live != 0, f & config != 0))
 }
@@ -391,7 +399,9 @@ fn set_memory(d: &Domain, memory: u64, flags: u32) -> Result<()> {
                 return Err(invalid("cannot resize the maximum memory on an active domain"));
             }
             if def.cpu.as_ref().map(|c| !c.cells.is_empty()).unwrap_or(false) {
-                return Err(invalid("initial memory size of a domain with NUMA nodes cannot be modified with this API"));
+                return Err(invalid(
+                    "initial memory size of a domain with NUMA nodes cannot be modified with this API",
+                ));
             }
             if let Some((max, _)) = def.max_memory {
                 if max > 0 && max < memory {
@@ -458,7 +468,8 @@ pub fn install(t: &mut DriverTable) {
             unsupported_flags(flags, 0xf, "testDomainGetXMLDesc")?;
             with_obj(d, |o| Ok(o.format(flags)))
         }),
-        domain_get_os_type: Some(|d| with_obj(d, |_| Ok("linux".to_string()))),
+        // the test driver answers without looking the domain up
+        domain_get_os_type: Some(|_| Ok("linux".to_string())),
         domain_get_max_memory: Some(|d| with_obj(d, |o| Ok(o.def.memory))),
         domain_set_max_memory: Some(|d, m| set_memory(d, m, VIR_DOMAIN_MEM_MAXIMUM as u32)),
         domain_set_memory: Some(set_memory),
@@ -480,5 +491,6 @@ pub fn install(t: &mut DriverTable) {
                 Ok(format!("{}host", d.name))
             })
         }),
+        ..t.domain
     };
 }

@@ -133,10 +133,6 @@ impl DomainStore {
         DomainStore { objs: HashMap::new(), by_name: HashMap::new(), by_id: BTreeMap::new(), next_id: 1, events }
     }
 
-    pub fn len(&self) -> usize {
-        self.objs.len()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = &DomObj> {
         self.objs.values()
     }

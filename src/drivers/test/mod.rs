@@ -5,6 +5,7 @@
 
 mod domain;
 mod domain_misc;
+mod domain_query;
 mod domain_state;
 mod domain_tune;
 mod host;
@@ -31,6 +32,7 @@ pub fn register() {
         domain::install(&mut table);
         domain_tune::install(&mut table);
         domain_misc::install(&mut table);
+        domain_query::install(&mut table);
         network::install(&mut table);
         interface::install(&mut table);
         nodedev::install(&mut table);

@@ -9,8 +9,21 @@ use crate::core::error::Result;
 use roxmltree::Node;
 
 pub const SOURCE_TYPES: &[&str] = &[
-    "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix", "spicevmc", "spiceport", "nmdm",
-    "qemu-vdagent", "dbus",
+    "null",
+    "vc",
+    "pty",
+    "dev",
+    "file",
+    "pipe",
+    "stdio",
+    "udp",
+    "tcp",
+    "unix",
+    "spicevmc",
+    "spiceport",
+    "nmdm",
+    "qemu-vdagent",
+    "dbus",
 ];
 
 const SOURCE_ATTRS: Spec = &[

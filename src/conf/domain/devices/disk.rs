@@ -97,10 +97,18 @@ pub const DISK: ESpec = ESpec::new(
     &[
         &ESpec::new("driver", DRIVER_ATTRS, &[]),
         &SOURCE,
-        &ESpec::new("geometry", &[("cyls", Kind::UInt), ("heads", Kind::UInt), ("secs", Kind::UInt), ("trans", Kind::Str)], &[]),
+        &ESpec::new(
+            "geometry",
+            &[("cyls", Kind::UInt), ("heads", Kind::UInt), ("secs", Kind::UInt), ("trans", Kind::Str)],
+            &[],
+        ),
         &ESpec::new(
             "blockio",
-            &[("logical_block_size", Kind::UInt), ("physical_block_size", Kind::UInt), ("discard_granularity", Kind::UInt)],
+            &[
+                ("logical_block_size", Kind::UInt),
+                ("physical_block_size", Kind::UInt),
+                ("discard_granularity", Kind::UInt),
+            ],
             &[],
         ),
         &ESpec::new("target", TARGET_ATTRS, &[]),

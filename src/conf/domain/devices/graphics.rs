@@ -50,7 +50,9 @@ fn order(kind: &str) -> &'static [&'static str] {
             "passwdValidTo",
             "connected",
         ],
-        "spice" => &["port", "tlsPort", "autoport", "listen", "keymap", "defaultMode", "passwd", "passwdValidTo", "connected"],
+        "spice" => {
+            &["port", "tlsPort", "autoport", "listen", "keymap", "defaultMode", "passwd", "passwdValidTo", "connected"]
+        }
         "rdp" => &["port", "autoport", "replaceUser", "multiUser", "listen"],
         "sdl" => &["display", "xauth", "fullscreen"],
         "desktop" => &["display", "fullscreen"],
@@ -170,8 +172,21 @@ pub fn hide_secrets(e: &Elem) -> Elem {
     c
 }
 
-pub const VIDEO_MODELS: &[&str] =
-    &["default", "vga", "cirrus", "vmvga", "xen", "vbox", "qxl", "parallels", "virtio", "gop", "none", "bochs", "ramfb"];
+pub const VIDEO_MODELS: &[&str] = &[
+    "default",
+    "vga",
+    "cirrus",
+    "vmvga",
+    "xen",
+    "vbox",
+    "qxl",
+    "parallels",
+    "virtio",
+    "gop",
+    "none",
+    "bochs",
+    "ramfb",
+];
 
 const MODEL_ATTRS: Spec = &[
     ("type", Kind::Str),
@@ -230,10 +245,8 @@ fn fix_video(e: &mut Elem, n: Node) -> Result<()> {
                 model.set(&VIDEO_MODEL, "vram", def.to_string());
             }
         }
-        if kind == "qxl" {
-            if model.attr("ram").is_none() {
-                model.set(&VIDEO_MODEL, "ram", "65536");
-            }
+        if kind == "qxl" && model.attr("ram").is_none() {
+            model.set(&VIDEO_MODEL, "ram", "65536");
         }
         if model.attr("heads").is_none() {
             model.set(&VIDEO_MODEL, "heads", "1");
@@ -284,10 +297,20 @@ pub const INPUT: ESpec = ESpec::new(
     &[
         &ESpec::new(
             "source",
-            &[("evdev", Kind::Str), ("dev", Kind::Str), ("grab", Kind::Str), ("grabToggle", Kind::Str), ("repeat", Kind::Str)],
+            &[
+                ("evdev", Kind::Str),
+                ("dev", Kind::Str),
+                ("grab", Kind::Str),
+                ("grabToggle", Kind::Str),
+                ("repeat", Kind::Str),
+            ],
             &[],
         ),
-        &ESpec::new("driver", &[("iommu", Kind::Enum(ON_OFF)), ("ats", Kind::Enum(ON_OFF)), ("packed", Kind::Enum(ON_OFF))], &[]),
+        &ESpec::new(
+            "driver",
+            &[("iommu", Kind::Enum(ON_OFF)), ("ats", Kind::Enum(ON_OFF)), ("packed", Kind::Enum(ON_OFF))],
+            &[],
+        ),
         &ALIAS,
         &ADDRESS,
     ],
@@ -319,10 +342,7 @@ fn fix_input(e: &mut Elem, n: Node) -> Result<()> {
 
 pub const SOUND: ESpec = ESpec::new(
     "sound",
-    &[(
-        "model",
-        Kind::Enum(&["sb16", "es1370", "pcspk", "ac97", "ich6", "ich9", "usb", "ich7"]),
-    )],
+    &[("model", Kind::Enum(&["sb16", "es1370", "pcspk", "ac97", "ich6", "ich9", "usb", "ich7"]))],
     &[
         &ESpec::new("codec", &[("type", Kind::Enum(&["duplex", "micro", "output"]))], &[]),
         &ESpec::new("audio", &[("id", Kind::UInt)], &[]),

@@ -23,7 +23,11 @@ const HOST_ADDR: Spec = &[
 ];
 const HOST_SOURCE: ESpec = ESpec::new(
     "source",
-    &[("startupPolicy", Kind::Enum(&["mandatory", "requisite", "optional"])), ("protocol", Kind::Str), ("name", Kind::Str)],
+    &[
+        ("startupPolicy", Kind::Enum(&["mandatory", "requisite", "optional"])),
+        ("protocol", Kind::Str),
+        ("name", Kind::Str),
+    ],
     &[
         &ESpec::new("vendor", &[("id", Kind::Str)], &[]),
         &ESpec::new("product", &[("id", Kind::Str)], &[]),
@@ -77,11 +81,8 @@ fn fix_hostdev(e: &mut Elem, n: Node) -> Result<()> {
     let mode = attr(n, "mode").unwrap_or("subsystem");
     e.set(&HOSTDEV, "mode", mode);
     let kind = attr(n, "type").unwrap_or("");
-    let types: &[&str] = if mode == "subsystem" {
-        &["usb", "pci", "scsi", "scsi_host", "mdev"]
-    } else {
-        &["storage", "misc", "net"]
-    };
+    let types: &[&str] =
+        if mode == "subsystem" { &["usb", "pci", "scsi", "scsi_host", "mdev"] } else { &["storage", "misc", "net"] };
     if !types.contains(&kind) {
         return Err(unsupported(format!("unknown host device source address type '{kind}'")));
     }
@@ -168,7 +169,11 @@ pub const MEMBALLOON: ESpec = ESpec::new(
         &ESpec::new("stats", &[("period", Kind::Int)], &[]),
         &ALIAS,
         &ADDRESS,
-        &ESpec::new("driver", &[("iommu", Kind::Enum(ON_OFF)), ("ats", Kind::Enum(ON_OFF)), ("packed", Kind::Enum(ON_OFF))], &[]),
+        &ESpec::new(
+            "driver",
+            &[("iommu", Kind::Enum(ON_OFF)), ("ats", Kind::Enum(ON_OFF)), ("packed", Kind::Enum(ON_OFF))],
+            &[],
+        ),
     ],
 )
 .fix(fix_required_model);
@@ -180,11 +185,8 @@ fn fix_required_model(e: &mut Elem, n: Node) -> Result<()> {
     Ok(())
 }
 
-const CHR_SOURCE: ESpec = ESpec::new(
-    "source",
-    &[("mode", Kind::Str), ("path", Kind::Str), ("host", Kind::Str), ("service", Kind::Str)],
-    &[],
-);
+const CHR_SOURCE: ESpec =
+    ESpec::new("source", &[("mode", Kind::Str), ("path", Kind::Str), ("host", Kind::Str), ("service", Kind::Str)], &[]);
 const RNG_BACKEND: ESpec = ESpec {
     text: TEXT,
     ..ESpec::new(
@@ -227,12 +229,8 @@ fn fix_rng(e: &mut Elem, n: Node) -> Result<()> {
     Ok(())
 }
 
-pub const WATCHDOG: ESpec = ESpec::new(
-    "watchdog",
-    &[("model", Kind::Str), ("action", Kind::Str)],
-    &[&ALIAS, &ADDRESS],
-)
-.fix(fix_watchdog);
+pub const WATCHDOG: ESpec =
+    ESpec::new("watchdog", &[("model", Kind::Str), ("action", Kind::Str)], &[&ALIAS, &ADDRESS]).fix(fix_watchdog);
 
 fn fix_watchdog(e: &mut Elem, n: Node) -> Result<()> {
     let model = attr(n, "model").unwrap_or("");
@@ -322,7 +320,11 @@ pub const SMARTCARD: ESpec = ESpec::new(
     &[
         &ESpec::text("certificate", &[], TEXT),
         &ESpec::text("database", &[], TEXT),
-        &ESpec::new("source", &[("mode", Kind::Str), ("path", Kind::Str), ("host", Kind::Str), ("service", Kind::Str)], &[]),
+        &ESpec::new(
+            "source",
+            &[("mode", Kind::Str), ("path", Kind::Str), ("host", Kind::Str), ("service", Kind::Str)],
+            &[],
+        ),
         &ESpec::new("protocol", &[("type", Kind::Str)], &[]),
         &ALIAS,
         &ADDRESS,

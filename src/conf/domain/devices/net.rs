@@ -8,8 +8,21 @@ use crate::core::error::Result;
 use roxmltree::Node;
 
 pub const NET_TYPES: &[&str] = &[
-    "user", "ethernet", "vhostuser", "server", "client", "mcast", "network", "bridge", "internal", "direct",
-    "hostdev", "udp", "vdpa", "null", "vds",
+    "user",
+    "ethernet",
+    "vhostuser",
+    "server",
+    "client",
+    "mcast",
+    "network",
+    "bridge",
+    "internal",
+    "direct",
+    "hostdev",
+    "udp",
+    "vdpa",
+    "null",
+    "vds",
 ];
 
 const BW: Spec = &[("average", Kind::UInt), ("peak", Kind::UInt), ("burst", Kind::UInt), ("floor", Kind::UInt)];
@@ -36,7 +49,11 @@ pub const NET: ESpec = ESpec::new(
             ],
             &[&ESpec::new("local", &[("address", Kind::Str), ("port", Kind::Str)], &[])],
         ),
-        &ESpec::new("vlan", &[("trunk", Kind::Enum(YES_NO))], &[&ESpec::new("tag", &[("id", Kind::UInt), ("nativeMode", Kind::Str)], &[])]),
+        &ESpec::new(
+            "vlan",
+            &[("trunk", Kind::Enum(YES_NO))],
+            &[&ESpec::new("tag", &[("id", Kind::UInt), ("nativeMode", Kind::Str)], &[])],
+        ),
         &ESpec::new(
             "virtualport",
             &[("type", Kind::Str)],
@@ -54,8 +71,23 @@ pub const NET: ESpec = ESpec::new(
             )],
         ),
         &ESpec::new("bandwidth", &[], &[&ESpec::new("inbound", BW, &[]), &ESpec::new("outbound", BW, &[])]),
-        &ESpec::new("ip", &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)], &[]),
-        &ESpec::new("route", &[("family", Kind::Str), ("address", Kind::Str), ("netmask", Kind::Str), ("prefix", Kind::UInt), ("gateway", Kind::Str), ("metric", Kind::UInt)], &[]),
+        &ESpec::new(
+            "ip",
+            &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)],
+            &[],
+        ),
+        &ESpec::new(
+            "route",
+            &[
+                ("family", Kind::Str),
+                ("address", Kind::Str),
+                ("netmask", Kind::Str),
+                ("prefix", Kind::UInt),
+                ("gateway", Kind::Str),
+                ("metric", Kind::UInt),
+            ],
+            &[],
+        ),
         &ESpec::new("script", &[("path", Kind::Str)], &[]),
         &ESpec::new("downscript", &[("path", Kind::Str)], &[]),
         &ESpec::new("backenddomain", &[("name", Kind::Str)], &[]),
@@ -185,4 +217,3 @@ pub fn set_ifname(e: &mut Elem, name: &str) {
 pub fn mac(e: &Elem) -> &str {
     e.kid("mac").and_then(|m| m.attr("address")).unwrap_or("")
 }
-
