@@ -18,7 +18,7 @@ ARCHIVE := target/$(PROFILE)/libvirt.a
 NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 SIDE_LIBS := libvirt-qemu libvirt-lxc libvirt-admin
 
-.PHONY: all lib demo test test-rust test-c test-python check-generated generate \
+.PHONY: all lib demo test test-rust test-c test-python test-valgrind-python check-generated generate fuzz \
         coverage-report check-coverage install clean bench lint
 
 all: lib
@@ -64,7 +64,7 @@ demo: lib
 	$(CC) -Iinclude -o $(BUILD)/demo examples/demo.c -L$(OUT) -lvirt
 	LD_LIBRARY_PATH=$(OUT) $(BUILD)/demo
 
-test: lib check-generated check-coverage test-rust test-c test-python
+test: lib check-generated check-coverage test-rust test-c test-python test-valgrind-python fuzz
 
 test-rust:
 	cargo test
@@ -74,6 +74,24 @@ test-c: lib
 
 test-python: lib
 	$(PYTHON) -m pytest -q python-tests --libdir=$(abspath $(OUT))
+
+# every differential scenario on our library inside valgrind memcheck
+test-valgrind-python: lib
+	$(PYTHON) tools/valgrind_scenarios.py $(abspath $(OUT))
+
+# A short run of every fuzz target (cargo fuzz; libFuzzer needs the
+# unstable sanitizer flags, which RUSTC_BOOTSTRAP enables on the stable
+# toolchain). Inputs that made a target fail belong in fuzz/regressions/.
+FUZZ_SECONDS ?= 5
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+	cd fuzz && for t in $$(cargo fuzz list); do \
+	  mkdir -p corpus/$$t; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run -O $$t corpus/$$t $$(ls -d regressions/$$t seeds/$$t 2>/dev/null) \
+	    -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==.*ERROR)" \
+	    || exit 1; \
+	  test ! -d artifacts/$$t || test -z "$$(ls artifacts/$$t)" || { echo "fuzz target $$t failed: fuzz/artifacts/$$t"; exit 1; }; \
+	done
 
 lint:
 	cargo fmt --check

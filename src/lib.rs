@@ -11,6 +11,7 @@
 pub mod conf;
 pub mod core;
 pub mod drivers;
+pub mod fuzzing;
 pub mod generated;
 pub mod util;
 

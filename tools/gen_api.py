@@ -24,6 +24,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIBS = ["libvirt", "libvirt-qemu", "libvirt-lxc", "libvirt-admin"]
 PRIVATE_NODE = "LIBVIRT_PRIVATE_9.0.0"
 PRIVATE_PREFIX = "virtrs_"
+# constructors libvirt exports in its private node for its own tools and
+# tests (src/capi/private.rs); programs written against libvirt use them
+PRIVATE_CONSTRUCTORS = ["virGetDomainCheckpoint", "virGetDomainSnapshot", "virGetNWFilter",
+                        "virGetNWFilterBinding", "virGetNetworkPort", "virGetSecret"]
 
 # Handle classes: C opaque struct -> (Rust handle type, error raised for a bad handle)
 HANDLES = {
@@ -328,7 +332,7 @@ def write_maps(specs, out):
             # entry points behind the thin side libraries, as libvirt's own private node
             nodes.append([PRIVATE_NODE, None])
             syms[PRIVATE_NODE] = [PRIVATE_PREFIX + f["name"] for other, sp in specs.items()
-                                  if other != "libvirt" for f in sp["functions"]]
+                                  if other != "libvirt" for f in sp["functions"]] + PRIVATE_CONSTRUCTORS
         for i, (node, parent) in enumerate(nodes):
             lines.append(f"{node} {{")
             if syms.get(node):
@@ -667,6 +671,11 @@ def write_rust(specs, over, values, out):
                 if an in argtypes and an not in counted:
                     test = "is_none" if argtypes[an] in functype_names else "is_null"
                     pro.append(f"if {arg_name(an)}.{test}() {{ return Err(crate::core::error::Error::null_arg(\"{an}\", \"{name}\")); }}")
+            bf = facts.get("bad_flags")
+            if isinstance(bf, dict) and bf.get("rejected_by") == "api" and "flags" in argtypes:
+                # the API layer itself accepts no flag here
+                pro.append(f"if flags != 0 {{ return Err(crate::core::error::Error::arg_error(\"flags\", \"{name}\", "
+                           f"format!(\"unsupported flags (0x{{:x}}) in function {name}\", flags))); }}")
             for an, err in (facts.get("negative_int") or {}).items():
                 # only libvirt's own range checks, not errors raised later
                 if an in argtypes and isinstance(err, dict) and err["message"].startswith(f"{an} in {name} must"):
@@ -806,7 +815,8 @@ def implemented_functions():
         # identifiers; comments and string literals do not count
         code = re.sub(r"//[^\n]*", "", code)
         code = re.sub(r'"(?:[^"\\]|\\.)*"', '""', code)
-        for m in re.finditer(r"\b(vir[A-Z]\w*)\b", code):
+        # (a path such as connect::virConnectOpen is a call, not a body)
+        for m in re.finditer(r"(?<!::)\b(vir[A-Z]\w*)\b", code):
             if m.group(1) in names:
                 found[m.group(1)] = mod
     return found

@@ -52,11 +52,13 @@ HAND_WRITTEN = {
     "virDomainGetJobStats",         # job type and allocated parameters
     "virConnectGetAllDomainStats",  # stats records
     "virDomainListGetStats",        # stats records
-    "virDomainOpenGraphicsFD",      # file descriptors
+    # file descriptors and hypervisor-private calls: capi/api/descriptors.rs
+    "virDomainOpenGraphicsFD",
     "virDomainOpenGraphics",
     "virDomainLxcOpenNamespace",
     "virDomainLxcEnterNamespace",
     "virDomainQemuAttach",
+    "virDomainQemuMonitorCommand",
     "virDomainCreateXMLWithFiles",
     "virDomainCreateWithFiles",
     "virDomainFDAssociate",
@@ -64,6 +66,8 @@ HAND_WRITTEN = {
     "virNodeGetFreePages",          # two arrays sized by other arguments
     "virDomainMigrate",             # the result belongs to the destination
     "virDomainMigrate2",
+    "virDomainMigrateToURI",        # checks against the driver's migration features
+    "virDomainMigrateToURI2",
 }
 
 

@@ -86,7 +86,15 @@ pub fn set_last_error(e: &Error) {
 }
 
 pub fn reset_last_error() {
-    LAST.with(|l| clear(&mut l.borrow_mut()));
+    LAST.with(|l| {
+        let mut l = l.borrow_mut();
+        // the common case on every call: nothing to free
+        let empty =
+            l.code == VIR_ERR_OK && l.message.is_null() && l.str1.is_null() && l.str2.is_null() && l.str3.is_null();
+        if !empty {
+            clear(&mut l);
+        }
+    })
 }
 
 /// Runs `f` on the thread's error object.

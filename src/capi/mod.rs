@@ -10,4 +10,5 @@ pub mod errors;
 pub mod generated;
 pub mod handle;
 pub mod marshal;
+pub mod private;
 pub mod strings;

@@ -15,18 +15,28 @@ pub fn config_path() -> PathBuf {
     if let Ok(p) = std::env::var("LIBVIRT_CONFIG") {
         return PathBuf::from(p);
     }
+    file_path("libvirt.conf")
+}
+
+/// `/etc/libvirt/<name>` for root, `$XDG_CONFIG_HOME/libvirt/<name>` otherwise.
+pub fn file_path(name: &str) -> PathBuf {
     if crate::util::host::is_root() {
-        return PathBuf::from("/etc/libvirt/libvirt.conf");
+        return PathBuf::from("/etc/libvirt").join(name);
     }
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("libvirt").join("libvirt.conf")
+    base.join("libvirt").join(name)
 }
 
 pub fn load() -> ClientConfig {
     std::fs::read_to_string(config_path()).map(|t| parse(&t)).unwrap_or_default()
+}
+
+/// The admin library's configuration (`libvirt-admin.conf`, `uri_default`).
+pub fn load_admin() -> ClientConfig {
+    std::fs::read_to_string(file_path("libvirt-admin.conf")).map(|t| parse(&t)).unwrap_or_default()
 }
 
 /// Parses the subset of libvirt's config syntax the client uses: strings,

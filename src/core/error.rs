@@ -117,6 +117,13 @@ impl Error {
         Error::with_detail(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR, detail)
     }
 
+    /// What libvirt reports when a call failed without saying why.
+    pub fn unknown_cause() -> Error {
+        let mut e = Error::new(VIR_FROM_NONE, VIR_ERR_INTERNAL_ERROR, None);
+        e.message = "An error occurred, but the cause is unknown".to_string();
+        e
+    }
+
     /// The same error, raised from another error domain.
     pub fn from_domain(mut self, domain: i32) -> Error {
         self.domain = domain;

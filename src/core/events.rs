@@ -1,14 +1,28 @@
 //! Events drivers raise for the callbacks applications register
 //! (`virConnect*EventRegister*`). A driver owns one [`EventQueue`] per
 //! host it serves and queues events there as its state changes; delivery
-//! to the registered callbacks runs from the event loop.
+//! to the registered callbacks runs from the event loop
+//! ([`super::event_loop`]).
 //!
-//! This is the interface drivers code against; the loop, the registrations
-//! and the delivery grow behind it.
+//! Behaviour kept from libvirt: callback ids are counted per host (shared
+//! by every connection to it and by every object family) from 0; a queue
+//! with no callback registered drops what drivers queue; the first
+//! registration adds a disabled timer to the loop (failing when no loop is
+//! registered) and the last deregistration removes it; queuing an event
+//! arms the timer, which delivers the queued events in order, each to the
+//! matching callbacks in registration order. A callback removed while
+//! events are being delivered is skipped and freed once delivery ends;
+//! otherwise its free callback runs before the deregistration returns.
 
+use super::connect::Connect;
+use super::error::{Error, Result};
+use super::event_loop::{self, FreeCallback};
+use super::typed_params::TypedParam;
 use super::uuid::Uuid;
+use crate::generated::consts::*;
 use parking_lot::Mutex;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 
 /// What an event is about: enough to hand a new object handle to a callback.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,11 +33,83 @@ pub struct Subject {
     pub id: i32,
 }
 
+/// One end of a graphics connection (`virDomainEventGraphicsAddress`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphicsAddress {
+    pub family: i32,
+    pub node: String,
+    pub service: String,
+}
+
 /// One event, with the numbers libvirt's callbacks receive.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// `VIR_DOMAIN_EVENT_ID_LIFECYCLE`: a `virDomainEventType` and its detail.
     DomainLifecycle { domain: Subject, event: i32, detail: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_REBOOT`.
+    DomainReboot { domain: Subject },
+    /// `VIR_DOMAIN_EVENT_ID_RTC_CHANGE`.
+    DomainRtcChange { domain: Subject, utc_offset: i64 },
+    /// `VIR_DOMAIN_EVENT_ID_WATCHDOG`.
+    DomainWatchdog { domain: Subject, action: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_IO_ERROR` and, with a reason,
+    /// `VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON` (one driver event serves both).
+    DomainIoError { domain: Subject, src_path: String, dev_alias: String, action: i32, reason: String },
+    /// `VIR_DOMAIN_EVENT_ID_GRAPHICS`.
+    DomainGraphics {
+        domain: Subject,
+        phase: i32,
+        local: GraphicsAddress,
+        remote: GraphicsAddress,
+        auth_scheme: String,
+        /// `(type, name)` pairs of the subject.
+        identities: Vec<(String, String)>,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_CONTROL_ERROR`.
+    DomainControlError { domain: Subject },
+    /// `VIR_DOMAIN_EVENT_ID_BLOCK_JOB` (`disk` is the path) and
+    /// `VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2` (`disk` is the target).
+    DomainBlockJob { domain: Subject, disk: String, job_type: i32, status: i32, by_target: bool },
+    /// `VIR_DOMAIN_EVENT_ID_DISK_CHANGE`.
+    DomainDiskChange {
+        domain: Subject,
+        old_src: Option<String>,
+        new_src: Option<String>,
+        dev_alias: String,
+        reason: i32,
+    },
+    /// `VIR_DOMAIN_EVENT_ID_TRAY_CHANGE`.
+    DomainTrayChange { domain: Subject, dev_alias: String, reason: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_PMWAKEUP`.
+    DomainPmWakeup { domain: Subject, reason: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_PMSUSPEND`.
+    DomainPmSuspend { domain: Subject, reason: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE`.
+    DomainBalloonChange { domain: Subject, actual_kib: u64 },
+    /// `VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK`.
+    DomainPmSuspendDisk { domain: Subject, reason: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED`.
+    DomainDeviceRemoved { domain: Subject, dev_alias: String },
+    /// `VIR_DOMAIN_EVENT_ID_TUNABLE`.
+    DomainTunable { domain: Subject, params: Vec<TypedParam> },
+    /// `VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE`.
+    DomainAgentLifecycle { domain: Subject, state: i32, reason: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_DEVICE_ADDED`.
+    DomainDeviceAdded { domain: Subject, dev_alias: String },
+    /// `VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION`.
+    DomainMigrationIteration { domain: Subject, iteration: i32 },
+    /// `VIR_DOMAIN_EVENT_ID_JOB_COMPLETED`.
+    DomainJobCompleted { domain: Subject, params: Vec<TypedParam> },
+    /// `VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED`.
+    DomainDeviceRemovalFailed { domain: Subject, dev_alias: String },
+    /// `VIR_DOMAIN_EVENT_ID_METADATA_CHANGE`.
+    DomainMetadataChange { domain: Subject, kind: i32, nsuri: Option<String> },
+    /// `VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD`.
+    DomainBlockThreshold { domain: Subject, dev: String, path: Option<String>, threshold: u64, excess: u64 },
+    /// `VIR_DOMAIN_EVENT_ID_MEMORY_FAILURE`.
+    DomainMemoryFailure { domain: Subject, recipient: i32, action: i32, flags: u32 },
+    /// `VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE`.
+    DomainMemoryDeviceSizeChange { domain: Subject, alias: String, size_kib: u64 },
     /// `VIR_NETWORK_EVENT_ID_LIFECYCLE`.
     NetworkLifecycle { network: Subject, event: i32, detail: i32 },
     /// `VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE`.
@@ -40,10 +126,204 @@ pub enum Event {
     SecretValueChanged { secret: Subject },
 }
 
+/// The object families events are registered for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Domain,
+    Network,
+    StoragePool,
+    NodeDevice,
+    Secret,
+}
+
+impl Family {
+    /// The number of event ids of the family (`VIR_*_EVENT_ID_LAST`).
+    pub fn id_count(self) -> i32 {
+        match self {
+            Family::Domain => VIR_DOMAIN_EVENT_ID_LAST,
+            Family::Network => VIR_NETWORK_EVENT_ID_LAST,
+            Family::StoragePool => VIR_STORAGE_POOL_EVENT_ID_LAST,
+            Family::NodeDevice => VIR_NODE_DEVICE_EVENT_ID_LAST,
+            Family::Secret => VIR_SECRET_EVENT_ID_LAST,
+        }
+    }
+}
+
+impl Event {
+    pub fn family(&self) -> Family {
+        use Event::*;
+        match self {
+            NetworkLifecycle { .. } => Family::Network,
+            StoragePoolLifecycle { .. } | StoragePoolRefresh { .. } => Family::StoragePool,
+            NodeDeviceLifecycle { .. } | NodeDeviceUpdate { .. } => Family::NodeDevice,
+            SecretLifecycle { .. } | SecretValueChanged { .. } => Family::Secret,
+            _ => Family::Domain,
+        }
+    }
+
+    /// The object the event is about.
+    pub fn subject(&self) -> &Subject {
+        use Event::*;
+        match self {
+            DomainLifecycle { domain, .. }
+            | DomainReboot { domain }
+            | DomainRtcChange { domain, .. }
+            | DomainWatchdog { domain, .. }
+            | DomainIoError { domain, .. }
+            | DomainGraphics { domain, .. }
+            | DomainControlError { domain }
+            | DomainBlockJob { domain, .. }
+            | DomainDiskChange { domain, .. }
+            | DomainTrayChange { domain, .. }
+            | DomainPmWakeup { domain, .. }
+            | DomainPmSuspend { domain, .. }
+            | DomainBalloonChange { domain, .. }
+            | DomainPmSuspendDisk { domain, .. }
+            | DomainDeviceRemoved { domain, .. }
+            | DomainTunable { domain, .. }
+            | DomainAgentLifecycle { domain, .. }
+            | DomainDeviceAdded { domain, .. }
+            | DomainMigrationIteration { domain, .. }
+            | DomainJobCompleted { domain, .. }
+            | DomainDeviceRemovalFailed { domain, .. }
+            | DomainMetadataChange { domain, .. }
+            | DomainBlockThreshold { domain, .. }
+            | DomainMemoryFailure { domain, .. }
+            | DomainMemoryDeviceSizeChange { domain, .. } => domain,
+            NetworkLifecycle { network, .. } => network,
+            StoragePoolLifecycle { pool, .. } | StoragePoolRefresh { pool } => pool,
+            NodeDeviceLifecycle { device, .. } | NodeDeviceUpdate { device } => device,
+            SecretLifecycle { secret, .. } | SecretValueChanged { secret } => secret,
+        }
+    }
+
+    /// Whether a callback registered for `event_id` of the event's family
+    /// receives this event.
+    pub fn serves(&self, event_id: i32) -> bool {
+        use Event::*;
+        let ids: &[i32] = match self {
+            DomainLifecycle { .. } => &[VIR_DOMAIN_EVENT_ID_LIFECYCLE],
+            DomainReboot { .. } => &[VIR_DOMAIN_EVENT_ID_REBOOT],
+            DomainRtcChange { .. } => &[VIR_DOMAIN_EVENT_ID_RTC_CHANGE],
+            DomainWatchdog { .. } => &[VIR_DOMAIN_EVENT_ID_WATCHDOG],
+            DomainIoError { .. } => &[VIR_DOMAIN_EVENT_ID_IO_ERROR, VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON],
+            DomainGraphics { .. } => &[VIR_DOMAIN_EVENT_ID_GRAPHICS],
+            DomainControlError { .. } => &[VIR_DOMAIN_EVENT_ID_CONTROL_ERROR],
+            DomainBlockJob { by_target: false, .. } => &[VIR_DOMAIN_EVENT_ID_BLOCK_JOB],
+            DomainBlockJob { by_target: true, .. } => &[VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2],
+            DomainDiskChange { .. } => &[VIR_DOMAIN_EVENT_ID_DISK_CHANGE],
+            DomainTrayChange { .. } => &[VIR_DOMAIN_EVENT_ID_TRAY_CHANGE],
+            DomainPmWakeup { .. } => &[VIR_DOMAIN_EVENT_ID_PMWAKEUP],
+            DomainPmSuspend { .. } => &[VIR_DOMAIN_EVENT_ID_PMSUSPEND],
+            DomainBalloonChange { .. } => &[VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE],
+            DomainPmSuspendDisk { .. } => &[VIR_DOMAIN_EVENT_ID_PMSUSPEND_DISK],
+            DomainDeviceRemoved { .. } => &[VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED],
+            DomainTunable { .. } => &[VIR_DOMAIN_EVENT_ID_TUNABLE],
+            DomainAgentLifecycle { .. } => &[VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE],
+            DomainDeviceAdded { .. } => &[VIR_DOMAIN_EVENT_ID_DEVICE_ADDED],
+            DomainMigrationIteration { .. } => &[VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION],
+            DomainJobCompleted { .. } => &[VIR_DOMAIN_EVENT_ID_JOB_COMPLETED],
+            DomainDeviceRemovalFailed { .. } => &[VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED],
+            DomainMetadataChange { .. } => &[VIR_DOMAIN_EVENT_ID_METADATA_CHANGE],
+            DomainBlockThreshold { .. } => &[VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD],
+            DomainMemoryFailure { .. } => &[VIR_DOMAIN_EVENT_ID_MEMORY_FAILURE],
+            DomainMemoryDeviceSizeChange { .. } => &[VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE],
+            NetworkLifecycle { .. } => &[VIR_NETWORK_EVENT_ID_LIFECYCLE],
+            StoragePoolLifecycle { .. } => &[VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE],
+            StoragePoolRefresh { .. } => &[VIR_STORAGE_POOL_EVENT_ID_REFRESH],
+            NodeDeviceLifecycle { .. } => &[VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE],
+            NodeDeviceUpdate { .. } => &[VIR_NODE_DEVICE_EVENT_ID_UPDATE],
+            SecretLifecycle { .. } => &[VIR_SECRET_EVENT_ID_LIFECYCLE],
+            SecretValueChanged { .. } => &[VIR_SECRET_EVENT_ID_VALUE_CHANGED],
+        };
+        ids.contains(&event_id)
+    }
+}
+
+/// Which objects a callback hears about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    /// One object, by UUID (domains, networks, pools, secrets).
+    Uuid(Uuid),
+    /// One node device, by name.
+    Name(String),
+}
+
+impl Filter {
+    fn accepts(&self, s: &Subject) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::Uuid(u) => &s.uuid == u,
+            Filter::Name(n) => &s.name == n,
+        }
+    }
+}
+
+/// Delivers one event to the application.
+pub type Deliver = Box<dyn Fn(&Event) + Send + Sync>;
+
+/// A callback to register.
+pub struct Callback {
+    /// The connection it was registered on.
+    pub conn: Connect,
+    pub family: Family,
+    pub event_id: i32,
+    /// Registered through `virConnectDomainEventRegister` (no id returned,
+    /// found again by its function).
+    pub legacy: bool,
+    pub filter: Filter,
+    /// The application's function, to refuse registering it twice.
+    pub key: usize,
+    pub deliver: Deliver,
+    /// Runs when the callback is gone (the application's free callback).
+    pub free: Option<FreeCallback>,
+}
+
+struct Registered {
+    id: i32,
+    cb: Callback,
+    free: Mutex<Option<FreeCallback>>,
+    deleted: AtomicBool,
+}
+
+impl Registered {
+    fn live(&self) -> bool {
+        !self.deleted.load(Ordering::Acquire)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    pending: Vec<Event>,
+    callbacks: Vec<Arc<Registered>>,
+    next_id: i32,
+    /// The loop timer that delivers queued events, -1 when none.
+    timer: i32,
+    dispatching: bool,
+}
+
 /// A driver's queue of events for one host; clones share the queue.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct EventQueue {
-    pending: Arc<Mutex<Vec<Event>>>,
+    state: Arc<Mutex<State>>,
+}
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue { state: Arc::new(Mutex::new(State { timer: -1, ..Default::default() })) }
+    }
+}
+
+/// Runs the free callbacks of removed registrations, then lets them go
+/// (which drops their hold on the connection).
+fn release(gone: Vec<Arc<Registered>>) {
+    for r in gone {
+        let free = r.free.lock().take();
+        if let Some(f) = free {
+            f();
+        }
+    }
 }
 
 impl EventQueue {
@@ -51,13 +331,224 @@ impl EventQueue {
         EventQueue::default()
     }
 
-    /// Queues an event for delivery.
+    /// Queues an event for delivery; without any callback registered the
+    /// event is dropped.
     pub fn queue(&self, event: Event) {
-        self.pending.lock().push(event);
+        let timer = {
+            let mut st = self.state.lock();
+            if st.timer < 0 {
+                return;
+            }
+            st.pending.push(event);
+            st.timer
+        };
+        event_loop::update_timeout(timer, 0);
     }
 
     /// Takes the events queued so far, oldest first.
     pub fn drain(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.pending.lock())
+        std::mem::take(&mut self.state.lock().pending)
+    }
+
+    /// Registers a callback; returns its id.
+    pub fn register(&self, mut cb: Callback) -> Result<i32> {
+        let mut st = self.state.lock();
+        let duplicate = st.callbacks.iter().any(|r| {
+            r.live()
+                && r.cb.conn.same(&cb.conn)
+                && r.cb.key == cb.key
+                && r.cb.family == cb.family
+                && r.cb.event_id == cb.event_id
+                && r.cb.legacy == cb.legacy
+                && (cb.legacy || r.cb.filter == cb.filter)
+        });
+        if st.timer < 0 {
+            let weak = Arc::downgrade(&self.state);
+            let timer = event_loop::add_timeout(-1, Arc::new(move |_| flush(&weak)), None);
+            if timer < 0 {
+                return Err(Error::internal("could not initialize domain event timer"));
+            }
+            st.timer = timer;
+        }
+        if duplicate {
+            return Err(Error::invalid_arg("event callback already tracked"));
+        }
+        let id = st.next_id;
+        st.next_id += 1;
+        let free = Mutex::new(cb.free.take());
+        st.callbacks.push(Arc::new(Registered { id, cb, free, deleted: AtomicBool::new(false) }));
+        Ok(id)
+    }
+
+    /// Removes the callback with id `id` registered on `conn`.
+    pub fn deregister(&self, conn: &Connect, id: i32) -> Result<()> {
+        self.remove(|r| r.id == id && r.cb.conn.same(conn))
+            .ok_or_else(|| Error::invalid_arg(format!("could not find event callback {id} for deletion")))
+    }
+
+    /// Removes the legacy domain callback `key` registered on `conn`.
+    pub fn deregister_legacy(&self, conn: &Connect, key: usize) -> Result<()> {
+        self.remove(|r| r.cb.legacy && r.cb.key == key && r.cb.conn.same(conn))
+            .ok_or_else(|| Error::invalid_arg(format!("event callback function {key:#x} not registered")))
+    }
+
+    /// The number of live callbacks (for tests and diagnostics).
+    pub fn callback_count(&self) -> usize {
+        self.state.lock().callbacks.iter().filter(|r| r.live()).count()
+    }
+
+    fn remove(&self, matches: impl Fn(&Registered) -> bool) -> Option<()> {
+        let mut st = self.state.lock();
+        let i = st.callbacks.iter().position(|r| r.live() && matches(r))?;
+        let mut gone = Vec::new();
+        if st.dispatching {
+            st.callbacks[i].deleted.store(true, Ordering::Release);
+        } else {
+            gone.push(st.callbacks.remove(i));
+        }
+        let timer = self.retire_timer(&mut st);
+        drop(st);
+        if timer >= 0 {
+            event_loop::remove_timeout(timer);
+        }
+        release(gone);
+        Some(())
+    }
+
+    /// When no live callback is left: forgets the timer (returned for removal
+    /// outside the lock) and the events still queued.
+    fn retire_timer(&self, st: &mut State) -> i32 {
+        if st.timer < 0 || st.callbacks.iter().any(|r| r.live()) {
+            return -1;
+        }
+        st.pending.clear();
+        std::mem::replace(&mut st.timer, -1)
+    }
+}
+
+/// The timer's work: delivers what is queued, in order.
+fn flush(state: &Weak<Mutex<State>>) {
+    let Some(state) = state.upgrade() else { return };
+    let (timer, events) = {
+        let mut st = state.lock();
+        st.dispatching = true;
+        (st.timer, std::mem::take(&mut st.pending))
+    };
+    if timer >= 0 {
+        event_loop::update_timeout(timer, -1);
+    }
+    for ev in &events {
+        let callbacks = state.lock().callbacks.clone();
+        for r in callbacks {
+            if r.live() && r.cb.family == ev.family() && r.cb.filter.accepts(ev.subject()) && ev.serves(r.cb.event_id) {
+                (r.cb.deliver)(ev);
+            }
+        }
+    }
+    let (gone, timer) = {
+        let mut st = state.lock();
+        st.dispatching = false;
+        let (gone, kept) = std::mem::take(&mut st.callbacks).into_iter().partition(|r| !r.live());
+        st.callbacks = kept;
+        let q = EventQueue { state: state.clone() };
+        let t = q.retire_timer(&mut st);
+        (gone, t)
+    };
+    if timer >= 0 {
+        event_loop::remove_timeout(timer);
+    }
+    release(gone);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(name: &str) -> Subject {
+        Subject { name: name.into(), uuid: [name.as_bytes()[0]; 16], id: -1 }
+    }
+
+    #[test]
+    fn events_without_callbacks_are_dropped() {
+        let q = EventQueue::new();
+        q.queue(Event::DomainReboot { domain: subject("a") });
+        assert!(q.drain().is_empty());
+    }
+
+    #[test]
+    fn serves_maps_ids() {
+        let e = Event::DomainIoError {
+            domain: subject("a"),
+            src_path: String::new(),
+            dev_alias: String::new(),
+            action: 0,
+            reason: String::new(),
+        };
+        assert!(e.serves(VIR_DOMAIN_EVENT_ID_IO_ERROR) && e.serves(VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON));
+        assert!(!e.serves(VIR_DOMAIN_EVENT_ID_LIFECYCLE));
+        assert_eq!(Event::NodeDeviceUpdate { device: subject("d") }.family(), Family::NodeDevice);
+        assert!(Filter::Name("d".into()).accepts(&subject("d")));
+        assert!(!Filter::Uuid([9; 16]).accepts(&subject("d")));
+    }
+
+    #[test]
+    fn delivery_in_order_with_removal_during_dispatch() {
+        use std::sync::atomic::AtomicUsize;
+        crate::initialize();
+        event_loop::register_default();
+        let conn = Connect::open(Some("test:///default"), false, 0).unwrap();
+        let q = EventQueue::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let freed = Arc::new(AtomicUsize::new(0));
+        let add = |key: usize, filter: Filter| {
+            let (seen, freed, q2, c2) = (seen.clone(), freed.clone(), q.clone(), conn.clone());
+            q.register(Callback {
+                conn: conn.clone(),
+                family: Family::Domain,
+                event_id: VIR_DOMAIN_EVENT_ID_REBOOT,
+                legacy: false,
+                filter,
+                key,
+                deliver: Box::new(move |ev| {
+                    seen.lock().push((key, ev.subject().name.clone()));
+                    // the first callback removes the second one mid-dispatch
+                    if key == 1 {
+                        let _ = q2.deregister(&c2, 1);
+                    }
+                }),
+                free: Some(Box::new(move || {
+                    freed.fetch_add(1, Ordering::SeqCst);
+                })),
+            })
+        };
+        assert_eq!(add(1, Filter::All).unwrap(), 0);
+        assert_eq!(add(2, Filter::All).unwrap(), 1);
+        assert_eq!(add(3, Filter::Uuid(subject("b").uuid)).unwrap(), 2);
+        let dup = add(3, Filter::Uuid(subject("b").uuid)).unwrap_err();
+        assert_eq!(dup.message, "invalid argument: event callback already tracked");
+        q.queue(Event::DomainReboot { domain: subject("a") });
+        q.queue(Event::DomainReboot { domain: subject("b") });
+        q.queue(Event::DomainLifecycle { domain: subject("b"), event: 0, detail: 0 });
+        for _ in 0..200 {
+            if seen.lock().len() >= 3 && freed.load(Ordering::SeqCst) >= 1 {
+                break;
+            }
+            // a short timer keeps this thread from blocking when another
+            // test's thread ran the iteration that delivered
+            let t = event_loop::add_timeout(5, Arc::new(|_| {}), None);
+            event_loop::DefaultLoop::global().run_once();
+            event_loop::remove_timeout(t);
+        }
+        let want = vec![(1, "a".to_string()), (1, "b".to_string()), (3, "b".to_string())];
+        assert_eq!(*seen.lock(), want);
+        assert_eq!(freed.load(Ordering::SeqCst), 1, "freed once delivery ended");
+        let e = q.deregister(&conn, 1).unwrap_err();
+        assert_eq!(e.message, "invalid argument: could not find event callback 1 for deletion");
+        q.deregister(&conn, 0).unwrap();
+        q.deregister(&conn, 2).unwrap();
+        assert_eq!(freed.load(Ordering::SeqCst), 3);
+        assert_eq!(q.callback_count(), 0);
+        q.queue(Event::DomainReboot { domain: subject("a") });
+        assert!(q.drain().is_empty(), "no timer, no queue");
     }
 }

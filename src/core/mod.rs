@@ -2,13 +2,17 @@
 //! client configuration and the driver registry. It knows no driver; the
 //! crate root registers them at initialisation.
 
+pub mod admin;
 pub mod config;
 pub mod connect;
 pub mod driver;
 pub mod error;
+pub mod event_loop;
 pub mod events;
+pub mod migration;
 pub mod objects;
 pub mod registry;
+pub mod stream;
 pub mod typed_params;
 pub mod uri;
 pub mod uuid;

@@ -149,10 +149,11 @@ fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
+            if let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(hi << 4 | lo);
                 i += 3;
                 continue;
             }
@@ -183,6 +184,10 @@ mod tests {
         assert_eq!(u.port, Some(2222));
         assert_eq!(u.param("keyfile"), Some("/k"));
         assert_eq!(u.format(), "qemu+ssh://root@host.example:2222/system?keyfile=/k&no_tty=1");
+
+        // found by fuzzing: a '%' before a multi-byte character
+        assert!(Uri::parse("%2\u{15e}:").is_ok() || Uri::parse("%2\u{15e}:").is_err());
+        assert_eq!(percent_decode("a%2Fb%zz%\u{e9}"), "a/b%zz%\u{e9}");
 
         let u = Uri::parse("test+tcp://[::1]:16509/default").unwrap();
         assert_eq!(u.server.as_deref(), Some("::1"));

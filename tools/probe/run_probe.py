@@ -20,6 +20,7 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(HERE, "build")
 RAW = os.path.join(BUILD, "raw.tsv")
 OUT = os.path.join(ROOT, "api", "semantics.json")
+LIBDIR = None  # run the probe on another build of libvirt.so.0 (--lib)
 
 sys.path.insert(0, HERE)
 import gen_probe  # noqa: E402
@@ -55,6 +56,8 @@ def _build_and_run(jobs, raw, build=True):
                            os.path.join(HERE, "probe_main.c"),
                            os.path.join(HERE, "probe_gen.c")] + pc)
     env = dict(os.environ)
+    if LIBDIR:
+        env["LD_LIBRARY_PATH"] = LIBDIR
     # virConnectOpen(NULL/"") must never wander off to a real hypervisor
     env["LIBVIRT_DEFAULT_URI"] = "test:///default"
     env.pop("LIBVIRT_LOG_OUTPUTS", None)
@@ -335,7 +338,16 @@ def main():
     ap.add_argument("--runs", type=int, default=2, help="full runs to compare for stability")
     ap.add_argument("--no-run", action="store_true")
     ap.add_argument("--summary", action="store_true")
+    ap.add_argument("--lib", help="run on the libvirt.so.0 in this directory (e.g. build/lib)")
+    ap.add_argument("--out", help="write the results here instead of api/semantics.json")
     a = ap.parse_args()
+    global LIBDIR, OUT, BUILD, RAW
+    if a.lib:
+        LIBDIR = os.path.abspath(a.lib)
+        BUILD = os.path.join(HERE, "build", "other")
+        RAW = os.path.join(BUILD, "raw.tsv")
+    if a.out:
+        OUT = os.path.abspath(a.out)
     if not a.no_run:
         build_and_run(a.jobs, a.runs)
     res = parse_raw()

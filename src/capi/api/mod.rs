@@ -3,10 +3,15 @@
 //! A body has the C signature and returns `Result<ret>`; the generated shim
 //! runs it through the recipe in `capi::entry`.
 
+pub mod admin;
 pub mod connect;
+pub mod descriptors;
 pub mod domain;
 pub mod domain_query;
 pub mod errors;
+pub mod events;
 pub mod library;
+pub mod migration;
 pub mod objects;
+pub mod stream;
 pub mod typed_params;

@@ -63,25 +63,25 @@ pub unsafe extern "C" fn virConnectCompareHypervisorCPU(conn: virConnectPtr, emu
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventDeregister(conn: virConnectPtr, cb: virConnectDomainEventCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventDeregister checks each before use.
-    run("virConnectDomainEventDeregister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventDeregister")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventDeregister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventDeregister")); } api::events::virConnectDomainEventDeregister(conn, cb) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventDeregisterAny checks each before use.
-    run("virConnectDomainEventDeregisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectDomainEventDeregisterAny", "callbackID in virConnectDomainEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventDeregisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectDomainEventDeregisterAny", "callbackID in virConnectDomainEventDeregisterAny must be zero or greater".into())); } api::events::virConnectDomainEventDeregisterAny(conn, callbackID) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventRegister(conn: virConnectPtr, cb: virConnectDomainEventCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventRegister checks each before use.
-    run("virConnectDomainEventRegister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegister")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventRegister", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegister")); } api::events::virConnectDomainEventRegister(conn, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectDomainEventRegisterAny(conn: virConnectPtr, dom: virDomainPtr, eventID: c_int, cb: virConnectDomainEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainEventRegisterAny checks each before use.
-    run("virConnectDomainEventRegisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectDomainEventRegisterAny", "eventID in virConnectDomainEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainEventRegisterAny", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectDomainEventRegisterAny", "eventID in virConnectDomainEventRegisterAny must be zero or greater".into())); } api::events::virConnectDomainEventRegisterAny(conn, dom, eventID, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
@@ -303,25 +303,25 @@ pub unsafe extern "C" fn virConnectListStoragePools(conn: virConnectPtr, names: 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNetworkEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNetworkEventDeregisterAny checks each before use.
-    run("virConnectNetworkEventDeregisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectNetworkEventDeregisterAny", "callbackID in virConnectNetworkEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNetworkEventDeregisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectNetworkEventDeregisterAny", "callbackID in virConnectNetworkEventDeregisterAny must be zero or greater".into())); } api::events::virConnectNetworkEventDeregisterAny(conn, callbackID) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNetworkEventRegisterAny(conn: virConnectPtr, net: virNetworkPtr, eventID: c_int, cb: virConnectNetworkEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNetworkEventRegisterAny checks each before use.
-    run("virConnectNetworkEventRegisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNetworkEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectNetworkEventRegisterAny", "eventID in virConnectNetworkEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNetworkEventRegisterAny", crate::generated::consts::VIR_FROM_NETWORK, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NETWORK)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNetworkEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectNetworkEventRegisterAny", "eventID in virConnectNetworkEventRegisterAny must be zero or greater".into())); } api::events::virConnectNetworkEventRegisterAny(conn, net, eventID, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNodeDeviceEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNodeDeviceEventDeregisterAny checks each before use.
-    run("virConnectNodeDeviceEventDeregisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectNodeDeviceEventDeregisterAny", "callbackID in virConnectNodeDeviceEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNodeDeviceEventDeregisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectNodeDeviceEventDeregisterAny", "callbackID in virConnectNodeDeviceEventDeregisterAny must be zero or greater".into())); } api::events::virConnectNodeDeviceEventDeregisterAny(conn, callbackID) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectNodeDeviceEventRegisterAny(conn: virConnectPtr, dev: virNodeDevicePtr, eventID: c_int, cb: virConnectNodeDeviceEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectNodeDeviceEventRegisterAny checks each before use.
-    run("virConnectNodeDeviceEventRegisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNodeDeviceEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectNodeDeviceEventRegisterAny", "eventID in virConnectNodeDeviceEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectNodeDeviceEventRegisterAny", crate::generated::consts::VIR_FROM_NODEDEV, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NODEDEV)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectNodeDeviceEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectNodeDeviceEventRegisterAny", "eventID in virConnectNodeDeviceEventRegisterAny must be zero or greater".into())); } api::events::virConnectNodeDeviceEventRegisterAny(conn, dev, eventID, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
@@ -411,19 +411,19 @@ pub unsafe extern "C" fn virConnectRef(conn: virConnectPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virConnectRegisterCloseCallback(conn: virConnectPtr, cb: virConnectCloseFunc, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectRegisterCloseCallback checks each before use.
-    run("virConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectRegisterCloseCallback")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectRegisterCloseCallback")); } api::events::virConnectRegisterCloseCallback(conn, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSecretEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSecretEventDeregisterAny checks each before use.
-    run("virConnectSecretEventDeregisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectSecretEventDeregisterAny", "callbackID in virConnectSecretEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectSecretEventDeregisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectSecretEventDeregisterAny", "callbackID in virConnectSecretEventDeregisterAny must be zero or greater".into())); } api::events::virConnectSecretEventDeregisterAny(conn, callbackID) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSecretEventRegisterAny(conn: virConnectPtr, secret: virSecretPtr, eventID: c_int, cb: virConnectSecretEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSecretEventRegisterAny checks each before use.
-    run("virConnectSecretEventRegisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectSecretEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectSecretEventRegisterAny", "eventID in virConnectSecretEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectSecretEventRegisterAny", crate::generated::consts::VIR_FROM_SECRET, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_SECRET)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectSecretEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectSecretEventRegisterAny", "eventID in virConnectSecretEventRegisterAny must be zero or greater".into())); } api::events::virConnectSecretEventRegisterAny(conn, secret, eventID, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
@@ -435,25 +435,25 @@ pub unsafe extern "C" fn virConnectSetIdentity(conn: virConnectPtr, params: virT
 #[no_mangle]
 pub unsafe extern "C" fn virConnectSetKeepAlive(conn: virConnectPtr, interval: c_int, count: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectSetKeepAlive checks each before use.
-    run("virConnectSetKeepAlive", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; let v = crate::driver_entry!(h.conn(), api.connect_set_keep_alive)(h.conn(), interval, count)?; Ok(v) } })
+    run("virConnectSetKeepAlive", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; api::events::virConnectSetKeepAlive(conn, interval, count) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectStoragePoolEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectStoragePoolEventDeregisterAny checks each before use.
-    run("virConnectStoragePoolEventDeregisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectStoragePoolEventDeregisterAny", "callbackID in virConnectStoragePoolEventDeregisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectStoragePoolEventDeregisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectStoragePoolEventDeregisterAny", "callbackID in virConnectStoragePoolEventDeregisterAny must be zero or greater".into())); } api::events::virConnectStoragePoolEventDeregisterAny(conn, callbackID) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectStoragePoolEventRegisterAny(conn: virConnectPtr, pool: virStoragePoolPtr, eventID: c_int, cb: virConnectStoragePoolEventGenericCallback, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectStoragePoolEventRegisterAny checks each before use.
-    run("virConnectStoragePoolEventRegisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectStoragePoolEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectStoragePoolEventRegisterAny", "eventID in virConnectStoragePoolEventRegisterAny must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectStoragePoolEventRegisterAny", crate::generated::consts::VIR_FROM_STORAGE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STORAGE)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectStoragePoolEventRegisterAny")); } if eventID < 0 { return Err(crate::core::error::Error::arg_error("eventID", "virConnectStoragePoolEventRegisterAny", "eventID in virConnectStoragePoolEventRegisterAny must be zero or greater".into())); } api::events::virConnectStoragePoolEventRegisterAny(conn, pool, eventID, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virConnectUnregisterCloseCallback(conn: virConnectPtr, cb: virConnectCloseFunc) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectUnregisterCloseCallback checks each before use.
-    run("virConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectUnregisterCloseCallback")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectUnregisterCloseCallback")); } api::events::virConnectUnregisterCloseCallback(conn, cb) } })
 }
 
 #[no_mangle]
@@ -681,7 +681,7 @@ pub unsafe extern "C" fn virDomainCreateLinux(conn: virConnectPtr, xmlDesc: *con
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCreateWithFiles(domain: virDomainPtr, nfiles: c_uint, files: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCreateWithFiles checks each before use.
-    run("virDomainCreateWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCreateWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::descriptors::virDomainCreateWithFiles(domain, nfiles, files, flags) } })
 }
 
 #[no_mangle]
@@ -699,7 +699,7 @@ pub unsafe extern "C" fn virDomainCreateXML(conn: virConnectPtr, xmlDesc: *const
 #[no_mangle]
 pub unsafe extern "C" fn virDomainCreateXMLWithFiles(conn: virConnectPtr, xmlDesc: *const c_char, nfiles: c_uint, files: *mut c_int, flags: c_uint) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainCreateXMLWithFiles checks each before use.
-    run("virDomainCreateXMLWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainCreateXMLWithFiles")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainCreateXMLWithFiles", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; h.deny_readonly()?; if xmlDesc.is_null() { return Err(crate::core::error::Error::null_arg("xmlDesc", "virDomainCreateXMLWithFiles")); } api::descriptors::virDomainCreateXMLWithFiles(conn, xmlDesc, nfiles, files, flags) } })
 }
 
 #[no_mangle]
@@ -753,7 +753,7 @@ pub unsafe extern "C" fn virDomainDetachDeviceFlags(domain: virDomainPtr, xml: *
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFDAssociate(domain: virDomainPtr, name: *const c_char, nfds: c_uint, fds: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFDAssociate checks each before use.
-    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainFDAssociate", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check(domain)?; h.deny_readonly()?; api::descriptors::virDomainFDAssociate(domain, name, nfds, fds, flags) } })
 }
 
 #[no_mangle]
@@ -1185,19 +1185,19 @@ pub unsafe extern "C" fn virDomainMemoryStats(dom: virDomainPtr, stats: virDomai
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrate(domain: virDomainPtr, dconn: virConnectPtr, flags: c_ulong, dname: *const c_char, uri: *const c_char, bandwidth: c_ulong) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrate checks each before use.
-    run("virDomainMigrate", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrate", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrate(domain, dconn, flags, dname, uri, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrate2(domain: virDomainPtr, dconn: virConnectPtr, dxml: *const c_char, flags: c_ulong, dname: *const c_char, uri: *const c_char, bandwidth: c_ulong) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrate2 checks each before use.
-    run("virDomainMigrate2", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrate2", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrate2(domain, dconn, dxml, flags, dname, uri, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrate3(domain: virDomainPtr, dconn: virConnectPtr, params: virTypedParameterPtr, nparams: c_uint, flags: c_uint) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrate3 checks each before use.
-    run("virDomainMigrate3", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrate3", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrate3(domain, dconn, params, nparams, flags) } })
 }
 
 #[no_mangle]
@@ -1245,19 +1245,19 @@ pub unsafe extern "C" fn virDomainMigrateStartPostCopy(domain: virDomainPtr, fla
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI(domain: virDomainPtr, duri: *const c_char, flags: c_ulong, dname: *const c_char, bandwidth: c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI checks each before use.
-    run("virDomainMigrateToURI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if duri.is_null() { return Err(crate::core::error::Error::null_arg("duri", "virDomainMigrateToURI")); } let duri_s = crate::capi::marshal::text(duri); let dname_s = crate::capi::marshal::text(dname); let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_to_uri)(h.obj(), duri_s.as_deref().unwrap_or_default(), flags as u64, dname_s.as_deref(), bandwidth as u64)?; Ok(v) } })
+    run("virDomainMigrateToURI", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if duri.is_null() { return Err(crate::core::error::Error::null_arg("duri", "virDomainMigrateToURI")); } api::migration::virDomainMigrateToURI(domain, duri, flags, dname, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI2(domain: virDomainPtr, dconnuri: *const c_char, miguri: *const c_char, dxml: *const c_char, flags: c_ulong, dname: *const c_char, bandwidth: c_ulong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI2 checks each before use.
-    run("virDomainMigrateToURI2", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let dconnuri_s = crate::capi::marshal::text(dconnuri); let miguri_s = crate::capi::marshal::text(miguri); let dxml_s = crate::capi::marshal::text(dxml); let dname_s = crate::capi::marshal::text(dname); let v = crate::driver_entry!(h.driver_conn()?, api.domain_migrate_to_uri2)(h.obj(), dconnuri_s.as_deref(), miguri_s.as_deref(), dxml_s.as_deref(), flags as u64, dname_s.as_deref(), bandwidth as u64)?; Ok(v) } })
+    run("virDomainMigrateToURI2", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrateToURI2(domain, dconnuri, miguri, dxml, flags, dname, bandwidth) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMigrateToURI3(domain: virDomainPtr, dconnuri: *const c_char, params: virTypedParameterPtr, nparams: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMigrateToURI3 checks each before use.
-    run("virDomainMigrateToURI3", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMigrateToURI3", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::migration::virDomainMigrateToURI3(domain, dconnuri, params, nparams, flags) } })
 }
 
 #[no_mangle]
@@ -1275,13 +1275,13 @@ pub unsafe extern "C" fn virDomainOpenConsole(dom: virDomainPtr, dev_name: *cons
 #[no_mangle]
 pub unsafe extern "C" fn virDomainOpenGraphics(dom: virDomainPtr, idx: c_uint, fd: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainOpenGraphics checks each before use.
-    run("virDomainOpenGraphics", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if fd < 0 { return Err(crate::core::error::Error::arg_error("fd", "virDomainOpenGraphics", "fd in virDomainOpenGraphics must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainOpenGraphics", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if fd < 0 { return Err(crate::core::error::Error::arg_error("fd", "virDomainOpenGraphics", "fd in virDomainOpenGraphics must be zero or greater".into())); } api::descriptors::virDomainOpenGraphics(dom, idx, fd, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainOpenGraphicsFD(dom: virDomainPtr, idx: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainOpenGraphicsFD checks each before use.
-    run("virDomainOpenGraphicsFD", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainOpenGraphicsFD", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::descriptors::virDomainOpenGraphicsFD(dom, idx, flags) } })
 }
 
 #[no_mangle]
@@ -1725,55 +1725,55 @@ pub unsafe extern "C" fn virDomainUpdateDeviceFlags(domain: virDomainPtr, xml: *
 #[no_mangle]
 pub unsafe extern "C" fn virEventAddHandle(fd: c_int, events: c_int, cb: virEventHandleCallback, opaque: *mut c_void, ff: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventAddHandle checks each before use.
-    run("virEventAddHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
+    run("virEventAddHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { api::events::virEventAddHandle(fd, events, cb, opaque, ff) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventAddTimeout(timeout: c_int, cb: virEventTimeoutCallback, opaque: *mut c_void, ff: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventAddTimeout checks each before use.
-    run("virEventAddTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
+    run("virEventAddTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { api::events::virEventAddTimeout(timeout, cb, opaque, ff) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRegisterDefaultImpl() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRegisterDefaultImpl checks each before use.
-    run("virEventRegisterDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
+    run("virEventRegisterDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { api::events::virEventRegisterDefaultImpl() })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRegisterImpl(addHandle: virEventAddHandleFunc, updateHandle: virEventUpdateHandleFunc, removeHandle: virEventRemoveHandleFunc, addTimeout: virEventAddTimeoutFunc, updateTimeout: virEventUpdateTimeoutFunc, removeTimeout: virEventRemoveTimeoutFunc) {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRegisterImpl checks each before use.
-    run("virEventRegisterImpl", crate::generated::consts::VIR_FROM_EVENT, (), || Err(crate::core::error::Error::no_support()))
+    run("virEventRegisterImpl", crate::generated::consts::VIR_FROM_EVENT, (), || unsafe { api::events::virEventRegisterImpl(addHandle, updateHandle, removeHandle, addTimeout, updateTimeout, removeTimeout) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRemoveHandle(watch: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRemoveHandle checks each before use.
-    run("virEventRemoveHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
+    run("virEventRemoveHandle", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { api::events::virEventRemoveHandle(watch) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRemoveTimeout(timer: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRemoveTimeout checks each before use.
-    run("virEventRemoveTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
+    run("virEventRemoveTimeout", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { api::events::virEventRemoveTimeout(timer) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventRunDefaultImpl() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virEventRunDefaultImpl checks each before use.
-    run("virEventRunDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || Err(crate::core::error::Error::no_support()))
+    run("virEventRunDefaultImpl", crate::generated::consts::VIR_FROM_EVENT, -1, || unsafe { api::events::virEventRunDefaultImpl() })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventUpdateHandle(watch: c_int, events: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virEventUpdateHandle checks each before use.
-    run("virEventUpdateHandle", crate::generated::consts::VIR_FROM_EVENT, (), || Err(crate::core::error::Error::no_support()))
+    run("virEventUpdateHandle", crate::generated::consts::VIR_FROM_EVENT, (), || unsafe { api::events::virEventUpdateHandle(watch, events) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virEventUpdateTimeout(timer: c_int, timeout: c_int) {
     // SAFETY: the caller passes pointers as the C API documents them; virEventUpdateTimeout checks each before use.
-    run("virEventUpdateTimeout", crate::generated::consts::VIR_FROM_EVENT, (), || Err(crate::core::error::Error::no_support()))
+    run("virEventUpdateTimeout", crate::generated::consts::VIR_FROM_EVENT, (), || unsafe { api::events::virEventUpdateTimeout(timer, timeout) })
 }
 
 #[no_mangle]
@@ -2547,7 +2547,7 @@ pub unsafe extern "C" fn virSecretGetUsageType(secret: virSecretPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virSecretGetValue(secret: virSecretPtr, value_size: *mut usize, flags: c_uint) -> *mut c_uchar {
     // SAFETY: the caller passes pointers as the C API documents them; virSecretGetValue checks each before use.
-    run("virSecretGetValue", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if value_size.is_null() { return Err(crate::core::error::Error::null_arg("value_size", "virSecretGetValue")); } Err(crate::core::error::Error::no_support()) } })
+    run("virSecretGetValue", crate::generated::consts::VIR_FROM_SECRET, std::ptr::null_mut(), || unsafe { { let h = SecretHandle::check_from(secret, crate::generated::consts::VIR_FROM_SECRET)?; h.deny_readonly()?; if value_size.is_null() { return Err(crate::core::error::Error::null_arg("value_size", "virSecretGetValue")); } api::descriptors::virSecretGetValue(secret, value_size, flags) } })
 }
 
 #[no_mangle]
@@ -2889,31 +2889,31 @@ pub unsafe extern "C" fn virStorageVolWipePattern(vol: virStorageVolPtr, algorit
 #[no_mangle]
 pub unsafe extern "C" fn virStreamAbort(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamAbort checks each before use.
-    run("virStreamAbort", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamAbort", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamAbort(stream) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventAddCallback(stream: virStreamPtr, events: c_int, cb: virStreamEventCallback, opaque: *mut c_void, ff: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventAddCallback checks each before use.
-    run("virStreamEventAddCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventAddCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamEventAddCallback(stream, events, cb, opaque, ff) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventRemoveCallback(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventRemoveCallback checks each before use.
-    run("virStreamEventRemoveCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventRemoveCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamEventRemoveCallback(stream) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamEventUpdateCallback(stream: virStreamPtr, events: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamEventUpdateCallback checks each before use.
-    run("virStreamEventUpdateCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamEventUpdateCallback", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamEventUpdateCallback(stream, events) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamFinish(stream: virStreamPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamFinish checks each before use.
-    run("virStreamFinish", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamFinish", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamFinish(stream) } })
 }
 
 #[no_mangle]
@@ -2925,31 +2925,31 @@ pub unsafe extern "C" fn virStreamFree(stream: virStreamPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virStreamNew(conn: virConnectPtr, flags: c_uint) -> virStreamPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamNew checks each before use.
-    run("virStreamNew", crate::generated::consts::VIR_FROM_STREAMS, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamNew", crate::generated::consts::VIR_FROM_STREAMS, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamNew(conn, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecv(stream: virStreamPtr, data: *mut c_char, nbytes: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecv checks each before use.
-    run("virStreamRecv", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecv")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecv", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecv")); } api::stream::virStreamRecv(stream, data, nbytes) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvAll(stream: virStreamPtr, handler: virStreamSinkFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvAll checks each before use.
-    run("virStreamRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamRecvAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamRecvAll")); } api::stream::virStreamRecvAll(stream, handler, opaque) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvFlags(stream: virStreamPtr, data: *mut c_char, nbytes: usize, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvFlags checks each before use.
-    run("virStreamRecvFlags", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecvFlags")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvFlags", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamRecvFlags")); } api::stream::virStreamRecvFlags(stream, data, nbytes, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamRecvHole(stream: virStreamPtr, length: *mut c_longlong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamRecvHole checks each before use.
-    run("virStreamRecvHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if length.is_null() { return Err(crate::core::error::Error::null_arg("length", "virStreamRecvHole")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamRecvHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if length.is_null() { return Err(crate::core::error::Error::null_arg("length", "virStreamRecvHole")); } api::stream::virStreamRecvHole(stream, length, flags) } })
 }
 
 #[no_mangle]
@@ -2961,31 +2961,31 @@ pub unsafe extern "C" fn virStreamRef(stream: virStreamPtr) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSend(stream: virStreamPtr, data: *const c_char, nbytes: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSend checks each before use.
-    run("virStreamSend", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamSend")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSend", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if data.is_null() { return Err(crate::core::error::Error::null_arg("data", "virStreamSend")); } api::stream::virStreamSend(stream, data, nbytes) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSendAll(stream: virStreamPtr, handler: virStreamSourceFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSendAll checks each before use.
-    run("virStreamSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSendAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSendAll")); } api::stream::virStreamSendAll(stream, handler, opaque) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSendHole(stream: virStreamPtr, length: c_longlong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSendHole checks each before use.
-    run("virStreamSendHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSendHole", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; api::stream::virStreamSendHole(stream, length, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSparseRecvAll(stream: virStreamPtr, handler: virStreamSinkFunc, holeHandler: virStreamSinkHoleFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSparseRecvAll checks each before use.
-    run("virStreamSparseRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseRecvAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseRecvAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSparseRecvAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseRecvAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseRecvAll")); } api::stream::virStreamSparseRecvAll(stream, handler, holeHandler, opaque) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virStreamSparseSendAll(stream: virStreamPtr, handler: virStreamSourceFunc, holeHandler: virStreamSourceHoleFunc, skipHandler: virStreamSourceSkipFunc, opaque: *mut c_void) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virStreamSparseSendAll checks each before use.
-    run("virStreamSparseSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseSendAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseSendAll")); } if skipHandler.is_none() { return Err(crate::core::error::Error::null_arg("skipHandler", "virStreamSparseSendAll")); } Err(crate::core::error::Error::no_support()) } })
+    run("virStreamSparseSendAll", crate::generated::consts::VIR_FROM_STREAMS, -1, || unsafe { { let h = StreamHandle::check_from(stream, crate::generated::consts::VIR_FROM_STREAMS)?; if handler.is_none() { return Err(crate::core::error::Error::null_arg("handler", "virStreamSparseSendAll")); } if holeHandler.is_none() { return Err(crate::core::error::Error::null_arg("holeHandler", "virStreamSparseSendAll")); } if skipHandler.is_none() { return Err(crate::core::error::Error::null_arg("skipHandler", "virStreamSparseSendAll")); } api::stream::virStreamSparseSendAll(stream, handler, holeHandler, skipHandler, opaque) } })
 }
 
 #[no_mangle]
@@ -3123,43 +3123,43 @@ pub unsafe extern "C" fn virtrs_virDomainQemuAgentCommand(domain: virDomainPtr, 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainQemuAttach(conn: virConnectPtr, pid_value: c_uint, flags: c_uint) -> virDomainPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainQemuAttach checks each before use.
-    run("virDomainQemuAttach", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainQemuAttach", crate::generated::consts::VIR_FROM_NONE, std::ptr::null_mut(), || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; api::descriptors::virDomainQemuAttach(conn, pid_value, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainQemuMonitorCommand(domain: virDomainPtr, cmd: *const c_char, result: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainQemuMonitorCommand checks each before use.
-    run("virDomainQemuMonitorCommand", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommand")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainQemuMonitorCommand", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommand")); } api::descriptors::virDomainQemuMonitorCommand(domain, cmd, result, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainQemuMonitorCommandWithFiles(domain: virDomainPtr, cmd: *const c_char, ninfiles: c_uint, infiles: *mut c_int, noutfiles: *mut c_uint, outfiles: *mut *mut c_int, result: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainQemuMonitorCommandWithFiles checks each before use.
-    run("virDomainQemuMonitorCommandWithFiles", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cmd.is_null() { return Err(crate::core::error::Error::null_arg("cmd", "virDomainQemuMonitorCommandWithFiles")); } if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommandWithFiles")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainQemuMonitorCommandWithFiles", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if cmd.is_null() { return Err(crate::core::error::Error::null_arg("cmd", "virDomainQemuMonitorCommandWithFiles")); } if result.is_null() { return Err(crate::core::error::Error::null_arg("result", "virDomainQemuMonitorCommandWithFiles")); } api::descriptors::virDomainQemuMonitorCommandWithFiles(domain, cmd, ninfiles, infiles, noutfiles, outfiles, result, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterCGroup(domain: virDomainPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterCGroup checks each before use.
-    run("virDomainLxcEnterCGroup", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; let v = crate::driver_entry!(h.driver_conn()?, api.domain_lxc_enter_c_group)(h.obj(), flags)?; Ok(v) } })
+    run("virDomainLxcEnterCGroup", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterCGroup", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterCGroup", flags))); } let v = crate::driver_entry!(h.driver_conn()?, api.domain_lxc_enter_c_group)(h.obj(), flags)?; Ok(v) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterNamespace(domain: virDomainPtr, nfdlist: c_uint, fdlist: *mut c_int, noldfdlist: *mut c_uint, oldfdlist: *mut *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterNamespace checks each before use.
-    run("virDomainLxcEnterNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check(domain)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainLxcEnterNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check(domain)?; if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterNamespace", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterNamespace", flags))); } api::descriptors::virDomainLxcEnterNamespace(domain, nfdlist, fdlist, noldfdlist, oldfdlist, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcEnterSecurityLabel(model: virSecurityModelPtr, label: virSecurityLabelPtr, oldlabel: virSecurityLabelPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcEnterSecurityLabel checks each before use.
-    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_NONE, -1, || { if label.is_null() { return Err(crate::core::error::Error::null_arg("label", "virDomainLxcEnterSecurityLabel")); } if model.is_null() { return Err(crate::core::error::Error::null_arg("model", "virDomainLxcEnterSecurityLabel")); } Err(crate::core::error::Error::no_support()) })
+    run("virDomainLxcEnterSecurityLabel", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { if label.is_null() { return Err(crate::core::error::Error::null_arg("label", "virDomainLxcEnterSecurityLabel")); } if model.is_null() { return Err(crate::core::error::Error::null_arg("model", "virDomainLxcEnterSecurityLabel")); } if flags != 0 { return Err(crate::core::error::Error::arg_error("flags", "virDomainLxcEnterSecurityLabel", format!("unsupported flags (0x{:x}) in function virDomainLxcEnterSecurityLabel", flags))); } api::descriptors::virDomainLxcEnterSecurityLabel(model, label, oldlabel, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virDomainLxcOpenNamespace(domain: virDomainPtr, fdlist: *mut *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainLxcOpenNamespace checks each before use.
-    run("virDomainLxcOpenNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if fdlist.is_null() { return Err(crate::core::error::Error::null_arg("fdlist", "virDomainLxcOpenNamespace")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainLxcOpenNamespace", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if fdlist.is_null() { return Err(crate::core::error::Error::null_arg("fdlist", "virDomainLxcOpenNamespace")); } api::descriptors::virDomainLxcOpenNamespace(domain, fdlist, flags) } })
 }
 
 #[no_mangle]
@@ -3249,7 +3249,7 @@ pub unsafe extern "C" fn virtrs_virAdmConnectLookupServer(conn: virAdmConnectPtr
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectOpen(name: *const c_char, flags: c_uint) -> virAdmConnectPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectOpen checks each before use.
-    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || Err(crate::core::error::Error::no_support()))
+    run("virAdmConnectOpen", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { api::admin::virAdmConnectOpen(name, flags) })
 }
 
 #[no_mangle]
@@ -3291,13 +3291,13 @@ pub unsafe extern "C" fn virtrs_virAdmConnectUnregisterCloseCallback(conn: virAd
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmGetVersion(libVer: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmGetVersion checks each before use.
-    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
+    run("virAdmGetVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { api::admin::virAdmGetVersion(libVer) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmInitialize() -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmInitialize checks each before use.
-    run("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || Err(crate::core::error::Error::no_support()))
+    run_raw("virAdmInitialize", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { api::admin::virAdmInitialize() })
 }
 
 #[no_mangle]

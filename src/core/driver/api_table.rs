@@ -45,7 +45,6 @@ driver_table! {
         connect_num_of_secrets ["virConnectNumOfSecrets"]: fn(&Connect) -> Result<i32>;
         connect_num_of_storage_pools ["virConnectNumOfStoragePools"]: fn(&Connect) -> Result<i32>;
         connect_set_identity ["virConnectSetIdentity"]: fn(&Connect, &[TypedParam], u32) -> Result<i32>;
-        connect_set_keep_alive ["virConnectSetKeepAlive"]: fn(&Connect, i32, u32) -> Result<i32>;
         domain_abort_job ["virDomainAbortJob"]: fn(&Domain) -> Result<i32>;
         domain_abort_job_flags ["virDomainAbortJobFlags"]: fn(&Domain, u32) -> Result<i32>;
         domain_add_io_thread ["virDomainAddIOThread"]: fn(&Domain, u32, u32) -> Result<i32>;
@@ -108,8 +107,6 @@ driver_table! {
         domain_migrate_set_max_downtime ["virDomainMigrateSetMaxDowntime"]: fn(&Domain, u64, u32) -> Result<i32>;
         domain_migrate_set_max_speed ["virDomainMigrateSetMaxSpeed"]: fn(&Domain, u64, u32) -> Result<i32>;
         domain_migrate_start_post_copy ["virDomainMigrateStartPostCopy"]: fn(&Domain, u32) -> Result<i32>;
-        domain_migrate_to_uri ["virDomainMigrateToURI"]: fn(&Domain, &str, u64, Option<&str>, u64) -> Result<i32>;
-        domain_migrate_to_uri2 ["virDomainMigrateToURI2"]: fn(&Domain, Option<&str>, Option<&str>, Option<&str>, u64, Option<&str>, u64) -> Result<i32>;
         domain_open_channel ["virDomainOpenChannel"]: fn(&Domain, Option<&str>, Option<&Stream>, u32) -> Result<i32>;
         domain_open_console ["virDomainOpenConsole"]: fn(&Domain, Option<&str>, Option<&Stream>, u32) -> Result<i32>;
         domain_pin_emulator ["virDomainPinEmulator"]: fn(&Domain, &[u8], u32) -> Result<i32>;

@@ -50,12 +50,18 @@ macro_rules! driver_table {
 
 #[rustfmt::skip]
 mod api_table;
+mod descriptors;
 mod domain;
+mod events;
 mod host;
+mod migration;
 
 pub use api_table::*;
+pub use descriptors::*;
 pub use domain::*;
+pub use events::*;
 pub use host::*;
+pub use migration::*;
 
 /// Declares the driver's complete table from its per-family tables.
 macro_rules! driver_families {
@@ -90,7 +96,10 @@ macro_rules! driver_families {
 driver_families! {
     host: HostTable,
     domain: DomainTable,
+    events: EventTable,
     api: ApiTable,
+    migration: MigrationTable,
+    descriptors: DescriptorTable,
 }
 
 /// A connection driver: how it claims URIs, and what it serves.

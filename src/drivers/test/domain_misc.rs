@@ -8,6 +8,7 @@ use crate::conf::domain::rawxml::RawElem;
 use crate::conf::domain::{DomainDef, FormatOpts};
 use crate::conf::xml;
 use crate::core::driver::DriverTable;
+use crate::core::events::Event;
 use crate::core::objects::Domain;
 use std::io::{Read, Write};
 
@@ -243,7 +244,8 @@ fn set_metadata(
         (VIR_DOMAIN_METADATA_ELEMENT, Some(m)) => Some(metadata_elem(m, key.unwrap_or(""), uri.unwrap_or(""))?),
         _ => None,
     };
-    with_obj(d, |o| {
+    with_store(d, |s, u| {
+        let o = s.get_mut(&u).expect("checked");
         super::domain::for_defs(o, flags, |def| {
             let text = metadata.filter(|m| !m.is_empty()).map(str::to_string);
             match kind {
@@ -263,6 +265,8 @@ fn set_metadata(
             }
             Ok(())
         })?;
+        let domain = o.subject();
+        s.events.queue(Event::DomainMetadataChange { domain, kind, nsuri: uri.map(str::to_string) });
         Ok(0)
     })
 }

@@ -3,17 +3,20 @@
 //! files. This first cut serves the default host's domains; the XML layer
 //! it needs grows in `conf/`.
 
+mod descriptors;
 mod domain;
 mod domain_misc;
 mod domain_query;
 mod domain_state;
 mod domain_tune;
+mod events;
 mod host;
 mod interface;
 mod network;
 mod nodedev;
 mod state;
 mod storage;
+mod streams;
 
 use crate::core::driver::{ConnectDriver, DriverTable, Open, OpenRequest};
 use crate::core::error::{Error, Result};
@@ -37,6 +40,9 @@ pub fn register() {
         interface::install(&mut table);
         nodedev::install(&mut table);
         storage::install(&mut table);
+        descriptors::install(&mut table);
+        events::install(&mut table);
+        streams::install(&mut table);
         ConnectDriver { name: "TEST", open, table }
     });
     crate::core::registry::register(driver);
