@@ -91,14 +91,14 @@ pub const MEMORY_BACKING: ESpec = ESpec::new(
 pub struct Vcpu {
     pub max: u32,
     pub current: u32,
-    pub placement: String,
+    pub placement: &'static str,
     pub cpuset: Option<String>,
 }
 
 impl Vcpu {
     pub fn parse(root: Node) -> Result<Vcpu> {
         let Some(n) = child(root, "vcpu") else {
-            return Ok(Vcpu { max: 1, current: 1, placement: "static".into(), cpuset: None });
+            return Ok(Vcpu { max: 1, current: 1, placement: "static", cpuset: None });
         };
         let t = text_of(n);
         let max = if t.trim().is_empty() {
@@ -109,7 +109,7 @@ impl Vcpu {
         let current = uint_attr(n, "current")?.unwrap_or(max);
         let placement = enum_attr(n, "placement", &["static", "auto"])?;
         let cpuset = attr(n, "cpuset").map(canon_bitmap).transpose()?;
-        let placement = placement.unwrap_or_else(|| "static".into());
+        let placement = if placement.as_deref() == Some("auto") { "auto" } else { "static" };
         Ok(Vcpu { max, current, placement, cpuset })
     }
 
@@ -118,7 +118,7 @@ impl Vcpu {
         let cpuset = if self.placement == "static" { self.cpuset.as_deref() } else { None };
         w.text(
             "vcpu",
-            &[("placement", Some(&self.placement)), ("cpuset", cpuset), ("current", cur.as_deref())],
+            &[("placement", Some(self.placement)), ("cpuset", cpuset), ("current", cur.as_deref())],
             &self.max.to_string(),
         );
     }
@@ -286,9 +286,9 @@ const NUMA_MODES: &[&str] = &["strict", "preferred", "interleave", "restrictive"
 const MEMNODE: props::Spec = &[("cellid", Kind::UInt), ("mode", Kind::Str), ("nodeset", Kind::Str)];
 
 impl NumaTune {
-    pub fn parse(root: Node, vcpu_placement: &mut String) -> Result<Option<NumaTune>> {
+    pub fn parse(root: Node, vcpu_placement: &mut &'static str) -> Result<Option<NumaTune>> {
         let Some(n) = child(root, "numatune") else {
-            if vcpu_placement == "auto" {
+            if *vcpu_placement == "auto" {
                 return Ok(Some(NumaTune {
                     mode: Some("strict".into()),
                     placement: Some("auto".into()),
@@ -309,11 +309,11 @@ impl NumaTune {
                 Some(p @ ("static" | "auto")) => p.to_string(),
                 Some(p) => return Err(unsupported(format!("Unsupported numatune placement '{p}'"))),
                 None if nodeset.is_some() => "static".into(),
-                None if vcpu_placement == "auto" => "auto".into(),
+                None if *vcpu_placement == "auto" => "auto".into(),
                 None => "static".into(),
             };
             if placement == "auto" {
-                *vcpu_placement = "auto".into();
+                *vcpu_placement = "auto";
             }
             t.mode = Some(mode);
             t.placement = Some(placement);

@@ -48,7 +48,7 @@ pub const VIRT_TYPES: &[&str] = &[
 /// A domain definition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DomainDef {
-    pub virt_type: String,
+    pub virt_type: &'static str,
     pub name: String,
     pub uuid: Uuid,
     pub genid: Option<String>,
@@ -62,29 +62,29 @@ pub struct DomainDef {
     pub dump_core: Option<String>,
     /// `<currentMemory>` in KiB.
     pub current_memory: u64,
-    pub blkiotune: Option<Elem>,
+    pub blkiotune: Option<Box<Elem>>,
     pub memtune: MemTune,
-    pub memory_backing: Option<Elem>,
+    pub memory_backing: Option<Box<Elem>>,
     pub vcpu: Vcpu,
-    pub vcpus: Option<Elem>,
+    pub vcpus: Option<Box<Elem>>,
     pub iothreads: IoThreads,
-    pub cputune: Option<Elem>,
-    pub numatune: Option<NumaTune>,
-    pub resource: Option<Elem>,
+    pub cputune: Option<Box<Elem>>,
+    pub numatune: Option<Box<NumaTune>>,
+    pub resource: Option<Box<Elem>>,
     pub sysinfo: Vec<Elem>,
     pub bootloader: Option<String>,
     pub bootloader_args: Option<String>,
     pub os: Os,
-    pub idmap: Option<Elem>,
-    pub features: Option<Elem>,
-    pub cpu: Option<Cpu>,
+    pub idmap: Option<Box<Elem>>,
+    pub features: Option<Box<Elem>>,
+    pub cpu: Option<Box<Cpu>>,
     pub clock: Elem,
     pub lifecycle: Lifecycle,
-    pub pm: Option<Elem>,
+    pub pm: Option<Box<Elem>>,
     pub perf: Vec<(String, bool)>,
     pub devices: Devices,
     pub seclabels: Vec<SecLabel>,
-    pub keywrap: Option<Elem>,
+    pub keywrap: Option<Box<Elem>>,
 }
 
 /// How to format a definition.
@@ -111,8 +111,10 @@ impl DomainDef {
     fn parse_node(root: Node) -> Result<DomainDef> {
         let virt_type = match attr(root, "type") {
             None => return Err(internal("missing domain type attribute")),
-            Some(t) if VIRT_TYPES.contains(&t) => t.to_string(),
-            Some(t) => return Err(unsupported(format!("invalid domain type {t}"))),
+            Some(t) => match VIRT_TYPES.iter().find(|v| **v == t) {
+                Some(v) => *v,
+                None => return Err(unsupported(format!("invalid domain type {t}"))),
+            },
         };
         let name = child_text(root, "name").map(|t| t.trim().to_string()).unwrap_or_default();
         if name.is_empty() {
@@ -155,29 +157,29 @@ impl DomainDef {
                 Some((v, slots))
             }
         };
-        let blkiotune = tree::Elem::parse_opt(root, &general::BLKIOTUNE)?;
+        let blkiotune = tree::Elem::parse_opt(root, &general::BLKIOTUNE)?.map(Box::new);
         let memtune = MemTune::parse(root)?;
-        let memory_backing = tree::Elem::parse_opt(root, &general::MEMORY_BACKING)?;
+        let memory_backing = tree::Elem::parse_opt(root, &general::MEMORY_BACKING)?.map(Box::new);
         let mut vcpu = Vcpu::parse(root)?;
-        let vcpus = tree::Elem::parse_opt(root, &general::VCPUS)?;
+        let vcpus = tree::Elem::parse_opt(root, &general::VCPUS)?.map(Box::new);
         let iothreads = IoThreads::parse(root)?;
-        let cputune = general::parse_cputune(root, vcpu.max)?;
-        let numatune = NumaTune::parse(root, &mut vcpu.placement)?;
-        let resource = tree::Elem::parse_opt(root, &general::RESOURCE)?;
+        let cputune = general::parse_cputune(root, vcpu.max)?.map(Box::new);
+        let numatune = NumaTune::parse(root, &mut vcpu.placement)?.map(Box::new);
+        let resource = tree::Elem::parse_opt(root, &general::RESOURCE)?.map(Box::new);
         let sysinfo = children(root, "sysinfo").map(|n| Elem::parse(n, &general::SYSINFO)).collect::<Result<_>>()?;
-        let idmap = tree::Elem::parse_opt(root, &general::IDMAP)?;
-        let features = os::parse_features(root)?;
+        let idmap = tree::Elem::parse_opt(root, &general::IDMAP)?.map(Box::new);
+        let features = os::parse_features(root)?.map(Box::new);
         let clock = os::parse_clock(root)?;
         let lifecycle = Lifecycle::parse(root)?;
-        let pm = tree::Elem::parse_opt(root, &os::PM)?;
+        let pm = tree::Elem::parse_opt(root, &os::PM)?.map(Box::new);
         let perf = os::parse_perf(root)?;
-        let cpu = Cpu::parse(root)?;
+        let cpu = Cpu::parse(root)?.map(Box::new);
         let per_device_boot = Devices::node_has_boot_order(root);
         let os = Os::parse(root, caps, per_device_boot)?;
         let hvm = os.os_type == "hvm";
         let devices = Devices::parse(root, hvm)?;
         let seclabels = SecLabel::parse_all(root)?;
-        let keywrap = tree::Elem::parse_opt(root, &general::KEYWRAP)?;
+        let keywrap = tree::Elem::parse_opt(root, &general::KEYWRAP)?.map(Box::new);
 
         let mut def = DomainDef {
             virt_type,
@@ -250,7 +252,7 @@ impl DomainDef {
     pub fn format(&self, opts: FormatOpts) -> String {
         let mut w = XmlWriter::new();
         let id = opts.id.map(|i| i.to_string());
-        w.open("domain", &[("type", Some(&self.virt_type)), ("id", id.as_deref())]);
+        w.open("domain", &[("type", Some(self.virt_type)), ("id", id.as_deref())]);
         w.text("name", &[], &self.name);
         w.text("uuid", &[], &uuid::format(&self.uuid));
         w.opt_text("genid", self.genid.as_deref());
@@ -313,11 +315,11 @@ impl DomainDef {
 
     /// The OS type as `virDomainGetOSType` reports it.
     pub fn os_type(&self) -> &str {
-        &self.os.os_type
+        self.os.os_type
     }
 }
 
-fn fmt_opt(w: &mut XmlWriter, e: &Option<Elem>) {
+fn fmt_opt(w: &mut XmlWriter, e: &Option<Box<Elem>>) {
     if let Some(e) = e {
         e.format(w);
     }

@@ -91,8 +91,8 @@ const OS_SPEC: ESpec = ESpec::new("os", &[("firmware", Kind::Enum(&["bios", "efi
 /// `<os>`: the guest kind plus the boot configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Os {
-    pub os_type: String,
-    pub arch: String,
+    pub os_type: &'static str,
+    pub arch: &'static str,
     pub machine: Option<String>,
     /// Everything after `<type>`, in libvirt's order.
     pub rest: Elem,
@@ -100,24 +100,26 @@ pub struct Os {
 
 impl Os {
     /// The guest kind and architecture (checked first, as libvirt does).
-    pub fn parse_caps(root: Node) -> Result<(String, String, Option<String>)> {
+    pub fn parse_caps(root: Node) -> Result<(&'static str, &'static str, Option<String>)> {
         let t = child(root, "os").and_then(|o| child(o, "type"));
         let os_type = t.map(text_of).map(|s| s.trim().to_string()).unwrap_or_default();
         if os_type.is_empty() {
             return Err(dom_err("an os <type> must be specified"));
         }
-        if !OS_TYPES.contains(&os_type.as_str()) {
+        let Some(os_type) = OS_TYPES.iter().find(|o| **o == os_type).copied() else {
             return Err(unsupported(format!("unknown OS type '{os_type}'")));
-        }
+        };
         let arch = match t.and_then(|t| attr(t, "arch")) {
-            Some(a) if ARCHES.contains(&a) => a.to_string(),
-            Some(a) => return Err(unsupported(format!("Unknown architecture {a}"))),
-            None => "i686".to_string(),
+            Some(a) => match ARCHES.iter().find(|x| **x == a) {
+                Some(x) => *x,
+                None => return Err(unsupported(format!("Unknown architecture {a}"))),
+            },
+            None => "i686",
         };
         Ok((os_type, arch, t.and_then(|t| attr_s(t, "machine"))))
     }
 
-    pub fn parse(root: Node, caps: (String, String, Option<String>), per_device_boot: bool) -> Result<Os> {
+    pub fn parse(root: Node, caps: (&'static str, &'static str, Option<String>), per_device_boot: bool) -> Result<Os> {
         let n = child(root, "os");
         let mut rest = match n {
             Some(n) => Elem::parse(n, &OS_SPEC)?,
@@ -150,7 +152,7 @@ impl Os {
 
     pub fn format(&self, w: &mut XmlWriter) {
         w.open("os", &self.rest.attrs.list());
-        w.text("type", &[("arch", Some(&self.arch)), ("machine", self.machine.as_deref())], &self.os_type);
+        w.text("type", &[("arch", Some(self.arch)), ("machine", self.machine.as_deref())], self.os_type);
         for k in &self.rest.kids {
             k.format(w);
         }
@@ -353,19 +355,21 @@ const LOCKFAILURE: &[&str] = &["default", "poweroff", "restart", "pause", "ignor
 /// The `on_*` actions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lifecycle {
-    pub on_poweroff: String,
-    pub on_reboot: String,
-    pub on_crash: String,
-    pub on_lockfailure: Option<String>,
+    pub on_poweroff: &'static str,
+    pub on_reboot: &'static str,
+    pub on_crash: &'static str,
+    pub on_lockfailure: Option<&'static str>,
 }
 
 impl Lifecycle {
     pub fn parse(root: Node) -> Result<Lifecycle> {
-        let get = |name: &str, allowed: &[&str], default: &str| -> Result<String> {
+        let get = |name: &str, allowed: &[&'static str], default: &'static str| -> Result<&'static str> {
             match child_text(root, name) {
-                None => Ok(default.to_string()),
-                Some(t) if allowed.contains(&t.as_str()) => Ok(t),
-                Some(t) => Err(unsupported(format!("unknown {name} action: {t}"))),
+                None => Ok(default),
+                Some(t) => match allowed.iter().find(|a| **a == t) {
+                    Some(a) => Ok(*a),
+                    None => Err(unsupported(format!("unknown {name} action: {t}"))),
+                },
             }
         };
         let l = Lifecycle {
@@ -374,11 +378,13 @@ impl Lifecycle {
             on_crash: get("on_crash", ACTIONS, "destroy")?,
             on_lockfailure: match child_text(root, "on_lockfailure") {
                 None => None,
-                Some(t) if LOCKFAILURE.contains(&t.as_str()) => Some(t),
-                Some(t) => return Err(unsupported(format!("unknown on_lockfailure action: {t}"))),
+                Some(t) => match LOCKFAILURE.iter().find(|a| **a == t) {
+                    Some(a) => Some(*a),
+                    None => return Err(unsupported(format!("unknown on_lockfailure action: {t}"))),
+                },
             },
         };
-        for (event, v) in [("poweroff", &l.on_poweroff), ("reboot", &l.on_reboot)] {
+        for (event, v) in [("poweroff", l.on_poweroff), ("reboot", l.on_reboot)] {
             if v.starts_with("coredump") {
                 return Err(unsupported(format!("Lifecycle event '{event}' doesn't support '{v}' action")));
             }
@@ -387,10 +393,10 @@ impl Lifecycle {
     }
 
     pub fn format(&self, w: &mut XmlWriter) {
-        w.text("on_poweroff", &[], &self.on_poweroff);
-        w.text("on_reboot", &[], &self.on_reboot);
-        w.text("on_crash", &[], &self.on_crash);
-        if let Some(l) = &self.on_lockfailure {
+        w.text("on_poweroff", &[], self.on_poweroff);
+        w.text("on_reboot", &[], self.on_reboot);
+        w.text("on_crash", &[], self.on_crash);
+        if let Some(l) = self.on_lockfailure {
             w.text("on_lockfailure", &[], l);
         }
     }

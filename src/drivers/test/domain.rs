@@ -144,8 +144,8 @@ fn shutdown_like(d: &Domain, reboot: bool) -> Result<()> {
         } else if o.state == VIR_DOMAIN_SHUTOFF {
             return Err(test_internal(format!("domain '{}' not running", d.name)));
         }
-        let action = if reboot { o.def.lifecycle.on_reboot.clone() } else { o.def.lifecycle.on_poweroff.clone() };
-        after_action(o, &action);
+        let action = if reboot { o.def.lifecycle.on_reboot } else { o.def.lifecycle.on_poweroff };
+        after_action(o, action);
         if o.state == VIR_DOMAIN_SHUTOFF {
             stop(s, d, VIR_DOMAIN_SHUTOFF_SHUTDOWN, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN);
         }

@@ -15,7 +15,7 @@ pub struct DomObj {
     /// The running definition, or the only one of an inactive domain.
     pub def: DomainDef,
     /// The persistent definition kept aside while a persistent domain runs.
-    pub new_def: Option<DomainDef>,
+    pub new_def: Option<Box<DomainDef>>,
     /// The id the running definition carries (-1 when inactive).
     pub id: i32,
     pub state: i32,
@@ -63,7 +63,7 @@ impl DomObj {
 
     /// The persistent definition: set aside while running, else the one.
     pub fn persistent_def(&self) -> &DomainDef {
-        self.new_def.as_ref().unwrap_or(&self.def)
+        self.new_def.as_deref().unwrap_or(&self.def)
     }
 
     pub fn persistent_def_mut(&mut self) -> &mut DomainDef {
@@ -83,7 +83,7 @@ impl DomObj {
         self.set_state(VIR_DOMAIN_RUNNING, reason);
         self.id = id;
         if self.persistent && self.new_def.is_none() {
-            self.new_def = Some(self.def.clone());
+            self.new_def = Some(Box::new(self.def.clone()));
         }
         self.managed_save = false;
     }
@@ -91,7 +91,7 @@ impl DomObj {
     /// Stops: the persistent definition becomes the current one again.
     pub fn stop(&mut self, reason: i32) {
         if let Some(d) = self.new_def.take() {
-            self.def = d;
+            self.def = *d;
             self.id = -1;
         }
         self.set_state(VIR_DOMAIN_SHUTOFF, reason);
@@ -113,7 +113,8 @@ pub enum Added {
 
 /// All domains of one host.
 pub struct DomainStore {
-    objs: HashMap<Uuid, DomObj>,
+    // boxed: the table stays small and lookups touch little memory
+    objs: HashMap<Uuid, Box<DomObj>>,
     by_name: HashMap<String, Uuid>,
     by_id: BTreeMap<i32, Uuid>,
     next_id: i32,
@@ -134,7 +135,7 @@ impl DomainStore {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &DomObj> {
-        self.objs.values()
+        self.objs.values().map(|b| &**b)
     }
 
     /// Running domains in id order.
@@ -143,19 +144,19 @@ impl DomainStore {
     }
 
     pub fn get(&self, u: &Uuid) -> Option<&DomObj> {
-        self.objs.get(u)
+        self.objs.get(u).map(|b| &**b)
     }
 
     pub fn get_mut(&mut self, u: &Uuid) -> Option<&mut DomObj> {
-        self.objs.get_mut(u)
+        self.objs.get_mut(u).map(|b| &mut **b)
     }
 
     pub fn by_name(&self, name: &str) -> Option<&DomObj> {
-        self.by_name.get(name).and_then(|u| self.objs.get(u))
+        self.by_name.get(name).and_then(|u| self.get(u))
     }
 
     pub fn by_id(&self, id: i32) -> Option<&DomObj> {
-        self.by_id.get(&id).and_then(|u| self.objs.get(u))
+        self.by_id.get(&id).and_then(|u| self.get(u))
     }
 
     pub fn take_id(&mut self) -> i32 {
@@ -181,7 +182,7 @@ impl DomainStore {
         Some(r)
     }
 
-    pub fn remove(&mut self, u: &Uuid) -> Option<DomObj> {
+    pub fn remove(&mut self, u: &Uuid) -> Option<Box<DomObj>> {
         let obj = self.objs.remove(u)?;
         self.by_name.remove(obj.name());
         if obj.id >= 0 {
@@ -227,10 +228,10 @@ impl DomainStore {
             let replaced;
             if vm.active() {
                 replaced = vm.new_def.is_some();
-                vm.new_def = Some(def);
+                vm.new_def = Some(Box::new(def));
             } else if live {
                 if vm.new_def.is_none() {
-                    vm.new_def = Some(std::mem::replace(&mut vm.def, def));
+                    vm.new_def = Some(Box::new(std::mem::replace(&mut vm.def, def)));
                 } else {
                     vm.def = def;
                 }
@@ -249,7 +250,7 @@ impl DomainStore {
             )));
         }
         self.by_name.insert(def.name.clone(), u);
-        self.objs.insert(u, DomObj::new(def));
+        self.objs.insert(u, Box::new(DomObj::new(def)));
         Ok((u, Added::New))
     }
 

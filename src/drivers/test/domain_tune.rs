@@ -121,7 +121,7 @@ fn cpus_of(map: &[u8]) -> Vec<u32> {
 }
 
 fn cputune_mut(def: &mut DomainDef) -> &mut Elem {
-    def.cputune.get_or_insert_with(|| Elem::empty("cputune"))
+    def.cputune.get_or_insert_with(|| Box::new(Elem::empty("cputune")))
 }
 
 /// Pins a vCPU (`key`=vcpu), I/O thread or the emulator in `<cputune>`.
@@ -352,7 +352,7 @@ fn set_blkio_parameters(d: &Domain, params: &[TypedParam], flags: u32) -> Result
     validate(params, &spec)?;
     with_obj(d, |o| {
         let def = one_def_mut(o, flags)?;
-        let tune = def.blkiotune.get_or_insert_with(|| Elem::empty("blkiotune"));
+        let tune = def.blkiotune.get_or_insert_with(|| Box::new(Elem::empty("blkiotune")));
         for p in params {
             match (&*p.field, &p.value) {
                 ("weight", TypedValue::UInt(w)) => {
@@ -728,7 +728,7 @@ fn set_lifecycle_action(d: &Domain, kind: u32, action: u32, flags: u32) -> Resul
                 1 => &mut l.on_reboot,
                 _ => &mut l.on_crash,
             };
-            *slot = act.to_string();
+            *slot = act;
             Ok(())
         })?;
         Ok(0)

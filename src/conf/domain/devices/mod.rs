@@ -73,19 +73,39 @@ fn fam(name: &str) -> usize {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Devices {
     pub emulator: Option<String>,
-    /// One list per entry of [`FAMILIES`].
-    pub lists: Vec<Vec<Elem>>,
+    /// The device lists present, by index in [`FAMILIES`] (kept sparse:
+    /// most domains use few families).
+    pub lists: Vec<(usize, Vec<Elem>)>,
     /// The first console is the first serial port seen as a console.
     pub serial_console: bool,
 }
 
 impl Devices {
     pub fn list(&self, name: &str) -> &[Elem] {
-        &self.lists[fam(name)]
+        self.list_at(fam(name))
     }
 
     pub fn list_mut(&mut self, name: &str) -> &mut Vec<Elem> {
-        &mut self.lists[fam(name)]
+        self.list_at_mut(fam(name))
+    }
+
+    fn list_at(&self, i: usize) -> &[Elem] {
+        self.lists.iter().find(|(f, _)| *f == i).map(|(_, v)| v.as_slice()).unwrap_or(&[])
+    }
+
+    fn list_at_mut(&mut self, i: usize) -> &mut Vec<Elem> {
+        let pos = match self.lists.iter().position(|(f, _)| *f >= i) {
+            Some(p) if self.lists[p].0 == i => p,
+            Some(p) => {
+                self.lists.insert(p, (i, Vec::new()));
+                p
+            }
+            None => {
+                self.lists.push((i, Vec::new()));
+                self.lists.len() - 1
+            }
+        };
+        &mut self.lists[pos].1
     }
 
     /// Whether any device carries a `<boot order>`.
@@ -96,7 +116,7 @@ impl Devices {
     }
 
     pub fn parse(root: Node, hvm: bool) -> Result<Devices> {
-        let mut d = Devices { lists: vec![Vec::new(); FAMILIES.len()], ..Default::default() };
+        let mut d = Devices::default();
         let Some(n) = child(root, "devices") else {
             d.finish(hvm)?;
             return Ok(d);
@@ -115,10 +135,10 @@ impl Devices {
                     let key = (t.and_then(|t| attr_s(t, "bus")), disk::name_to_index(disk::target_dev(&e)));
                     let at = insert_pos(&disk_keys, &key, |a, b| a.0 == b.0, |a| a.1.map(|x| x as i64).unwrap_or(-1));
                     disk_keys.insert(at, key);
-                    d.lists[i].insert(at, e);
+                    d.list_at_mut(i).insert(at, e);
                 }
-                "controller" => controller::insert(&mut d.lists[i], e),
-                _ => d.lists[i].push(e),
+                "controller" => controller::insert(d.list_at_mut(i), e),
+                _ => d.list_at_mut(i).push(e),
             }
         }
         let iommus = d.list("iommu").len();
@@ -138,6 +158,7 @@ impl Devices {
         self.finish_chardevs(hvm)?;
         self.add_implicit_controllers();
         self.finish_video();
+        self.lists.retain(|(_, v)| !v.is_empty());
         Ok(())
     }
 
@@ -259,7 +280,7 @@ impl Devices {
                     chardev::console_of_serial(s).format(w);
                 }
             }
-            for e in &self.lists[i] {
+            for e in self.list_at(i) {
                 if f.name == "graphics" && !secure {
                     graphics::hide_secrets(e).format(w);
                 } else {
