@@ -245,6 +245,11 @@ impl DomainDef {
         if self.vcpu.current == 0 {
             self.vcpu.current = self.vcpu.max;
         }
+        let intremap = self.devices.list("iommu").iter().any(|i| i.kid("driver").and_then(|d| d.attr("intremap")) == Some("on"));
+        let split_apic = self.features.as_ref().and_then(|f| f.kid("ioapic")).and_then(|i| i.attr("driver")) == Some("qemu");
+        if intremap && !split_apic {
+            return Err(unsupported("IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')"));
+        }
         Ok(())
     }
 

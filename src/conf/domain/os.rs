@@ -262,7 +262,12 @@ pub fn parse_features(root: Node) -> Result<Option<Elem>> {
         if k.name == "tcg" {
             scale_kid(k, "tb-cache")?;
         }
+        if k.name == "capabilities" && k.attr("policy") == Some("default") {
+            k.attrs.remove("policy");
+        }
     }
+    // the default capability policy with nothing to change is not kept
+    e.kids.retain(|k| !(k.name == "capabilities" && k.attrs.is_empty() && k.kids.is_empty()));
     Ok(Some(e))
 }
 

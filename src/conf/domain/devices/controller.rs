@@ -92,7 +92,7 @@ pub const CONTROLLER: ESpec = ESpec::new(
             &[
                 ("chassisNr", Kind::UInt),
                 ("chassis", Kind::UInt),
-                ("port", Kind::UInt),
+                ("port", Kind::Str),
                 ("busNr", Kind::UInt),
                 ("index", Kind::UInt),
                 ("hotplug", Kind::Enum(ON_OFF)),
@@ -111,6 +111,15 @@ fn fix_controller(e: &mut Elem, n: Node) -> Result<()> {
     if let Some(m) = attr(n, "model") {
         if !models(&kind).contains(&m) {
             return Err(unsupported(format!("Unknown model type '{m}'")));
+        }
+    }
+    // a root port's number is written in hex
+    if let Some(t) = child(n, "target") {
+        if let Some(p) = uint_attr_any(t, "port")? {
+            let spec = CONTROLLER.kids.iter().find(|k| k.name == "target").expect("target spec");
+            if let Some(te) = e.kid_mut("target") {
+                te.set(spec, "port", format!("0x{p:x}"));
+            }
         }
     }
     Ok(())

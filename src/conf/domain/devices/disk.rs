@@ -162,6 +162,9 @@ pub fn name_to_index(dev: &str) -> Option<u32> {
 }
 
 fn fix_disk(e: &mut Elem, n: Node) -> Result<()> {
+    if e.attr("sgio") == Some("unfiltered") {
+        return Err(unsupported("unfiltered sgio is no longer supported"));
+    }
     if e.attr("type").is_none() {
         e.set(&DISK, "type", "file");
     }

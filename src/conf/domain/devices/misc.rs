@@ -331,7 +331,7 @@ pub const SMARTCARD: ESpec = ESpec::new(
     ],
 );
 
-pub const REDIRDEV: ESpec = ESpec::new(
+pub const REDIRDEV: ESpec = ESpec::block(
     "redirdev",
     &[("bus", Kind::Enum(&["usb"])), ("type", Kind::Str)],
     &[

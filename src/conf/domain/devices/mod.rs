@@ -186,7 +186,7 @@ impl Devices {
     fn finish_chardevs(&mut self, hvm: bool) -> Result<()> {
         chardev::assign_ports(self.list_mut("serial"));
         chardev::assign_ports(self.list_mut("parallel"));
-        let default_console = if hvm { "serial" } else { "xen" };
+        let default_console = "serial";
         let consoles = self.list_mut("console");
         for (i, c) in consoles.iter_mut().enumerate() {
             if chardev::target_type(c).is_none() {

@@ -118,8 +118,8 @@ pub const NET: ESpec = ESpec::new(
             &[("filter", Kind::Str)],
             &[&ESpec::new("parameter", &[("name", Kind::Str), ("value", Kind::Str)], &[])],
         ),
-        &ESpec::new("rom", &[("bar", Kind::Enum(ON_OFF)), ("file", Kind::Str), ("enabled", Kind::Enum(YES_NO))], &[]),
         &BOOT,
+        &ESpec::new("rom", &[("bar", Kind::Enum(ON_OFF)), ("file", Kind::Str), ("enabled", Kind::Enum(YES_NO))], &[]),
         &ALIAS,
         &ADDRESS,
     ],
@@ -188,6 +188,15 @@ fn fix_net(e: &mut Elem, n: Node) -> Result<()> {
         }
         if t.attrs.is_empty() {
             e.remove_kids("target");
+        }
+    }
+    let ip_spec = ESpec::new("ip", &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)], &[]);
+    for ip in e.kids.iter_mut().filter(|k| k.name == "ip") {
+        if ip.attr("family").is_none() {
+            if let Some(a) = ip.attr("address") {
+                let fam = if a.contains(':') { "ipv6" } else { "ipv4" };
+                ip.set(&ip_spec, "family", fam);
+            }
         }
     }
     let virtio = e.kid("model").and_then(|m| m.attr("type")).map(|t| VIRTIO_MODELS.contains(&t)).unwrap_or(false);
