@@ -471,7 +471,12 @@ def api_iothreads(libvirt):
         C = libvirt.VIR_DOMAIN_AFFECT_CONFIG
         r = [d.addIOThread(3, 0), call(d.addIOThread, 3, 0), call(d.addIOThread, 0, 0),
              d.addIOThread(1, C), xml_of(d), call(d.delIOThread, 9, 0), d.delIOThread(3, 0),
-             xml_of(d)]
+             xml_of(d), call(d.setIOThreadParams, 1, {"poll_max_ns": 100}, 0),
+             call(d.setIOThreadParams, 1, {"poll_max_ns": 100}, C)]
+        d.create()
+        r += [call(d.setIOThreadParams, 1, {"poll_max_ns": 100}, 0),
+              call(d.setIOThreadParams, 9, {"poll_max_ns": 100}, 0),
+              call(d.setIOThreadParams, 1, {"poll_grow": 2}, 1 << 30)]
         return r
     return with_defined(libvirt, run, extra="<iothreads>2</iothreads>")
 
@@ -521,3 +526,43 @@ def api_domain_stats(libvirt):
               stats(c.domainListGetStats([d, c.lookupByName("test")], 1, 2))]
         return r
     return with_defined(libvirt, run)
+
+
+# ---------------------------------------------------------------- events
+
+
+@scenario
+def api_event_sequences(libvirt):
+    from scenarios.events import record
+    tmp = tempfile.mkdtemp(prefix="vrs-ev-")
+    img = os.path.join(tmp, "save.img")
+    core = os.path.join(tmp, "core")
+    dom = lambda c: c.lookupByName("vrs-api")  # noqa: E731
+    ops = [
+        ("define", lambda c: c.defineXML(vxml()).name()),
+        ("redefine", lambda c: c.defineXML(vxml()).name()),
+        ("create", lambda c: dom(c).create()),
+        ("define-running", lambda c: c.defineXML(vxml(extra="<title>t</title>")).name()),
+        ("save", lambda c: dom(c).save(img)),
+        ("restore", lambda c: c.restore(img)),
+        ("managed-save", lambda c: dom(c).managedSave(0)),
+        ("start-from-managed", lambda c: dom(c).create()),
+        ("crash-dump", lambda c: dom(c).coreDump(core, libvirt.VIR_DUMP_CRASH)),
+        ("rename", lambda c: dom(c).rename("vrs-api2", 0)),
+        ("rename-back", lambda c: c.lookupByName("vrs-api2").rename("vrs-api", 0)),
+        ("start", lambda c: dom(c).create()),
+        ("reboot-restart", lambda c: dom(c).reboot(0)),
+        ("shutdown", lambda c: dom(c).shutdown()),
+        ("start-again", lambda c: dom(c).create()),
+        ("undefine-running", lambda c: dom(c).undefine()),
+        ("destroy-transient", lambda c: dom(c).destroy()),
+        ("create-xml", lambda c: c.createXML(vxml(), 0).name()),
+        ("metadata", lambda c: dom(c).setMetadata(libvirt.VIR_DOMAIN_METADATA_TITLE, "x", None, None, 0)),
+        ("shutdown-transient", lambda c: dom(c).shutdown()),
+    ]
+    try:
+        return scrub(record(libvirt, ops, families=("domain",)), tmp)
+    finally:
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)

@@ -245,8 +245,10 @@ impl DomainDef {
         if self.vcpu.current == 0 {
             self.vcpu.current = self.vcpu.max;
         }
-        let intremap = self.devices.list("iommu").iter().any(|i| i.kid("driver").and_then(|d| d.attr("intremap")) == Some("on"));
-        let split_apic = self.features.as_ref().and_then(|f| f.kid("ioapic")).and_then(|i| i.attr("driver")) == Some("qemu");
+        let intremap =
+            self.devices.list("iommu").iter().any(|i| i.kid("driver").and_then(|d| d.attr("intremap")) == Some("on"));
+        let split_apic =
+            self.features.as_ref().and_then(|f| f.kid("ioapic")).and_then(|i| i.attr("driver")) == Some("qemu");
         if intremap && !split_apic {
             return Err(unsupported("IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')"));
         }
@@ -343,4 +345,77 @@ fn parse_metadata(root: Node) -> Vec<RawElem> {
         out.push(RawElem::copy(c, true));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = "<domain type='test'><name>a</name><uuid>11111111-2222-3333-4444-555555555555</uuid>\
+        <memory unit='MiB'>1</memory><vcpu current='1'>2</vcpu><os><type>hvm</type></os>\
+        <devices><disk type='file'><source file='/a'/><target dev='hdc'/></disk>\
+        <serial type='pty'/></devices></domain>";
+
+    #[test]
+    fn formats_with_libvirts_defaults() {
+        let def = DomainDef::parse(SMALL).unwrap();
+        let expected = "<domain type='test' id='3'>
+  <name>a</name>
+  <uuid>11111111-2222-3333-4444-555555555555</uuid>
+  <memory unit='KiB'>1024</memory>
+  <currentMemory unit='KiB'>1024</currentMemory>
+  <vcpu placement='static' current='1'>2</vcpu>
+  <os>
+    <type arch='i686'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/a'/>
+      <target dev='hdc' bus='ide'/>
+      <address type='drive' controller='0' bus='1' target='0' unit='0'/>
+    </disk>
+    <controller type='ide' index='0'/>
+    <serial type='pty'>
+      <target port='0'/>
+    </serial>
+    <console type='pty'>
+      <target type='serial' port='0'/>
+    </console>
+  </devices>
+</domain>
+";
+        assert_eq!(def.format(FormatOpts { id: Some(3), secure: false }), expected);
+        // formatting is stable: the output parses back to the same text
+        let again = DomainDef::parse(&def.format(FormatOpts::default())).unwrap();
+        assert_eq!(again.format(FormatOpts::default()), def.format(FormatOpts::default()));
+    }
+
+    #[test]
+    fn refuses_as_libvirt_does() {
+        let e = DomainDef::parse("<domain type='test'><memory>1</memory></domain>").unwrap_err();
+        assert_eq!(
+            (e.code, e.domain, e.message.as_str()),
+            (VIR_ERR_NO_NAME, VIR_FROM_DOMAIN, "missing name information")
+        );
+        let e = DomainDef::parse("<domain type='test'><name>x</name><uuid>zz</uuid></domain>").unwrap_err();
+        assert_eq!(e.message, "internal error: malformed uuid element");
+        let e = DomainDef::parse("<domain type='test'><name>x</name><memory>1</memory><os><type>hvm</type></os><devices><disk type='nope'/></devices></domain>").unwrap_err();
+        assert_eq!((e.code, e.domain), (VIR_ERR_XML_ERROR, VIR_FROM_XML));
+        assert_eq!(e.message, "XML error: Invalid value for attribute 'type' in element 'disk': 'nope'.");
+    }
+
+    #[test]
+    fn keeps_namespaced_metadata_as_libxml2_prints_it() {
+        let xml = "<domain type='test'><name>x</name><memory>1</memory><os><type>hvm</type></os>\
+            <metadata><a:x xmlns:a='urn:a'>\n  <b c='&quot;'/>\n</a:x><plain/></metadata></domain>";
+        let out = DomainDef::parse(xml).unwrap().format(FormatOpts::default());
+        assert!(out.contains(
+            "  <metadata>\n    <a:x xmlns:a=\"urn:a\">\n      <b c=\"&quot;\"/>\n    </a:x>\n  </metadata>\n"
+        ));
+    }
 }

@@ -106,6 +106,7 @@ impl DomObj {
 }
 
 /// How a definition was added ([`DomainStore::add`]).
+#[derive(Debug)]
 pub enum Added {
     New,
     Replaced,
@@ -256,5 +257,54 @@ impl DomainStore {
 
     pub fn emit(&self, obj: &DomObj, event: i32, detail: i32) {
         self.events.queue(Event::DomainLifecycle { domain: obj.subject(), event, detail });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, n: u8) -> DomainDef {
+        let xml = format!(
+            "<domain type='test'><name>{name}</name><uuid>11111111-2222-3333-4444-5555555555{n:02x}</uuid>\
+             <memory>1024</memory><os><type>hvm</type></os></domain>"
+        );
+        DomainDef::parse(&xml).unwrap()
+    }
+
+    #[test]
+    fn indexes_follow_adds_starts_and_removals() {
+        let mut s = DomainStore::new(EventQueue::new());
+        let (u, _) = s.add(def("a", 1), false, false).unwrap();
+        assert!(s.by_name("a").is_some() && s.by_id(1).is_none());
+        let id = s.take_id();
+        s.update(&u, |o| {
+            o.persistent = true;
+            o.start(id, VIR_DOMAIN_RUNNING_BOOTED)
+        });
+        assert_eq!(s.by_id(id).map(|o| o.name().to_string()), Some("a".into()));
+        s.update(&u, |o| o.stop(VIR_DOMAIN_SHUTOFF_DESTROYED));
+        assert!(s.active_ids().next().is_none());
+        let e = s.add(def("a", 2), false, false).unwrap_err();
+        assert_eq!(e.code, VIR_ERR_OPERATION_FAILED);
+        s.rename(&u, "b");
+        assert!(s.by_name("a").is_none() && s.by_name("b").is_some());
+        s.remove(&u);
+        assert!(s.by_name("b").is_none() && s.get(&u).is_none());
+    }
+
+    #[test]
+    fn a_running_persistent_domain_keeps_its_config_aside() {
+        let mut s = DomainStore::new(EventQueue::new());
+        let (u, _) = s.add(def("a", 1), false, false).unwrap();
+        s.update(&u, |o| {
+            o.persistent = true;
+            o.start(7, VIR_DOMAIN_RUNNING_BOOTED);
+            o.def.current_memory = 512;
+        });
+        let o = s.get(&u).unwrap();
+        assert_eq!((o.def.current_memory, o.persistent_def().current_memory), (512, 1024));
+        assert!(o.format(0).starts_with("<domain type='test' id='7'>"));
+        assert!(!o.format(VIR_DOMAIN_XML_INACTIVE as u32).contains("id="));
     }
 }

@@ -190,7 +190,11 @@ fn fix_net(e: &mut Elem, n: Node) -> Result<()> {
             e.remove_kids("target");
         }
     }
-    let ip_spec = ESpec::new("ip", &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)], &[]);
+    let ip_spec = ESpec::new(
+        "ip",
+        &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)],
+        &[],
+    );
     for ip in e.kids.iter_mut().filter(|k| k.name == "ip") {
         if ip.attr("family").is_none() {
             if let Some(a) = ip.attr("address") {
