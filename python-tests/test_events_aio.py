@@ -96,7 +96,6 @@ def test_asyncio_loop_idle_timers_handles(libdir):
     assert run(IDLE_AND_TIMERS, libdir) == real
 
 
-@pytest.mark.xfail(strict=True, reason="test driver does not queue domain lifecycle events yet")
 def test_asyncio_loop_delivers_lifecycle_events(libdir):
     real = run(LIFECYCLE)
     assert "timeout" not in real

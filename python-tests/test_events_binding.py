@@ -57,8 +57,6 @@ def test_binding_aio_tests_pass_on_real_libvirt(binding_tests):
     assert rc == 0, log[-3000:]
 
 
-@pytest.mark.xfail(strict=True, reason="they check the test domain's state reason (RUNNING_UNKNOWN) and the "
-                   "lifecycle events of destroy/create, which the test driver does not give yet")
 def test_binding_aio_tests_pass_on_ours(binding_tests, libdir):
     rc, log = run_unittest(binding_tests, "test_aio", libdir)
     assert rc == 0, log[-3000:]

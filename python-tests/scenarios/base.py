@@ -654,10 +654,6 @@ REMOTE = ("expected until the remote driver exists: real libvirt hands URIs no "
           "to the remote driver, which fails with VIR_ERR_SYSTEM_ERROR(38)/"
           "VIR_FROM_RPC(7) socket/TLS errors; ours reports VIR_ERR_NO_CONNECT "
           "'no connection driver available' (or opens the test driver)")
-HANDLE_ID = ("virDomainCreate*/virDomainDestroy* must update the id stored in the "
-             "virDomainPtr handle (real: handle ID() becomes the new id after create "
-             "and -1 after destroy; ours keeps the id from lookup/define time)")
-
 # with a local daemon listening, real libvirt's remote driver gets the
 # daemon's "no connection driver available" answer, the same as ours
 if not os.path.exists("/run/libvirt/libvirt-sock"):
@@ -682,40 +678,4 @@ XFAIL.update({
     "open_malformed_uri": "URIs libxml2's xmlParseURI rejects must fail with "
         "VIR_ERR_INTERNAL_ERROR(1)/VIR_FROM_URI(45) \"internal error: Unable to parse URI <uri>\" "
         "before any driver is tried; ours accepts 'test:///default\\x01:['",
-    "list_all_domains_each_flag": "virConnectListAllDomains: ours rejects "
-        "VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT/NO_CHECKPOINT as unsupported flags (real: "
-        "accepted, no domain has checkpoints -> [] / ['test']), and returns 'test' for "
-        "HAS_SNAPSHOT and MANAGEDSAVE (real: [] - it has neither)",
-    "dom_state": "initial state reason of the default 'test' domain: real [RUNNING, "
-        "VIR_DOMAIN_RUNNING_UNKNOWN(0)], ours [RUNNING, BOOTED(1)]",
-    "dom_vcpus_flags": "virDomainGetVcpusFlags(AFFECT_LIVE|AFFECT_CONFIG) must fail with "
-        "VIR_ERR_INVALID_ARG(8)/VIR_FROM_DOMAIN(20) \"Flags 'VIR_DOMAIN_AFFECT_LIVE' and "
-        "'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive\" (no prefix); ours returns 2",
-    "dom_inactive_properties": "virDomainGetMaxVcpus on an inactive domain must fail with "
-        "VIR_ERR_OPERATION_INVALID(55)/VIR_FROM_DOMAIN(20) \"Requested operation is not valid: "
-        "domain is not running\"; ours returns the vcpu count",
-    "destroy_then_create": HANDLE_ID,
-    "define_create_destroy_undefine": HANDLE_ID,
-    "undefine_running_makes_transient": HANDLE_ID,
-    "destroy_twice": "errors on an inactive domain: destroy -> real domain VIR_FROM_DOMAIN(20) "
-        "(ours 12); suspend -> real VIR_ERR_INTERNAL_ERROR(1)/VIR_FROM_TEST \"internal error: "
-        "domain 'test' not running\" (ours 55 \"Requested operation is not valid: domain is not running\")",
-    "create_running": "virDomainCreate on a running domain: real VIR_ERR_INTERNAL_ERROR(1)/"
-        "VIR_FROM_TEST \"internal error: Domain 'test' is already running\"; ours 55 "
-        "\"Requested operation is not valid: Domain is already running\"",
-    "define_duplicate_name_other_uuid": "name clash on define: real VIR_ERR_OPERATION_FAILED(9)/"
-        "VIR_FROM_DOMAIN(20) \"operation failed: domain 'X' already exists with uuid U\"; ours "
-        "domain 12 and \"is already defined with uuid\"",
-    "define_name_of_running_domain": "same as define_duplicate_name_other_uuid (domain 20, "
-        "'already exists with uuid')",
-    "define_invalid_xml": "XML errors: malformed XML must be VIR_ERR_XML_DETAIL(35)/"
-        "VIR_FROM_DOMAIN(20) with libxml2's message and caret context (\"(domain_definition):1: "
-        "Couldn't find end of Start Tag domain line 1\\n<domain\\n-------^\"); wrong root "
-        "must be VIR_ERR_XML_ERROR(27)/VIR_FROM_XML(5) \"XML error: expecting root element of "
-        "'domain', not 'notadomain'\"",
-    "dom_xml_desc_defined": "virDomainGetXMLDesc must format the parsed definition "
-        "(vcpu placement='static', <clock offset='utc'/>, on_poweroff/on_reboot/on_crash, "
-        "<devices>, libvirt indentation), ours echoes the XML given to defineXML",
-    "dom_shutdown": "virDomainShutdown not implemented in the test driver",
-    "dom_set_memory": "virDomainSetMemory/virDomainSetMaxMemory not implemented in the test driver",
 })

@@ -248,12 +248,12 @@ def _domain_ops(libvirt):
     ]
 
 
-@scenario(xfail="test driver does not queue domain lifecycle events yet")
+@scenario
 def events_domain_lifecycle_sequence(libvirt):
     return record(libvirt, _domain_ops(libvirt), families=("domain",))
 
 
-@scenario(xfail="test driver does not queue domain lifecycle events yet")
+@scenario
 def events_domain_transient_sequence(libvirt):
     xml = small_xml(name="vrs-ev-dom", uuid=EV_DOM_UUID)
     return record(libvirt, [
@@ -263,7 +263,7 @@ def events_domain_transient_sequence(libvirt):
     ], families=("domain",))
 
 
-@scenario(xfail="test driver does not queue domain events other than lifecycle yet")
+@scenario
 def events_domain_other_ids_sequence(libvirt):
     meta = "<m xmlns='http://example.org/vrs'>x</m>"
     return record(libvirt, [

@@ -3,6 +3,7 @@
 
 pub mod capabilities;
 pub mod cpu_baseline;
+pub mod domain;
 pub mod interface;
 pub mod netdev;
 pub mod network;

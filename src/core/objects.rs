@@ -5,7 +5,28 @@
 use super::connect::Connect;
 use super::uuid::Uuid;
 use std::any::Any;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
+
+/// A domain handle's id. Like libvirt's `virDomain.id` it changes in place
+/// when the domain starts (the new id) or stops (-1) through that handle;
+/// clones of one handle's object share it.
+#[derive(Clone, Debug, Default)]
+pub struct DomId(Arc<AtomicI32>);
+
+impl DomId {
+    pub fn new(id: i32) -> DomId {
+        DomId(Arc::new(AtomicI32::new(id)))
+    }
+
+    pub fn get(&self) -> i32 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn set(&self, id: i32) {
+        self.0.store(id, Ordering::Relaxed)
+    }
+}
 
 #[derive(Clone)]
 pub struct Domain {
@@ -13,7 +34,7 @@ pub struct Domain {
     pub name: String,
     pub uuid: Uuid,
     /// Running domain id, or -1 when inactive.
-    pub id: i32,
+    pub id: DomId,
 }
 
 #[derive(Clone)]

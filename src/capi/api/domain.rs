@@ -195,7 +195,7 @@ domain_op!(virDomainShutdownFlags(flags: c_uint), |h| driver_entry!(h.obj().conn
 domain_op!(virDomainReboot(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_reboot)(h.obj(), flags));
 domain_op!(virDomainReset(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_reset)(h.obj(), flags));
 domain_op!(virDomainSetMaxMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain.domain_set_max_memory)(h.obj(), memory as u64));
-domain_op!(virDomainSetMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain.domain_set_memory)(h.obj(), memory as u64, 0));
+domain_op!(virDomainSetMemory(memory: c_ulong), |h| driver_entry!(h.obj().conn, domain.domain_set_memory)(h.obj(), memory as u64, VIR_DOMAIN_AFFECT_LIVE as c_uint));
 domain_op!(virDomainSetMemoryFlags(memory: c_ulong, flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_set_memory)(h.obj(), memory as u64, flags));
 domain_op!(virDomainSetAutostart(autostart: c_int), |h| driver_entry!(h.obj().conn, domain.domain_set_autostart)(h.obj(), autostart != 0));
 

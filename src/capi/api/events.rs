@@ -381,7 +381,10 @@ fn deliver_domain(c: &ConnectHandle, cb: DomCb, o: *mut c_void, event_id: c_int,
     use Event::*;
     let cp = c as *const ConnectHandle as virConnectPtr;
     let s = ev.subject();
-    let d = DomainHandle::new_raw(Domain { conn: c.conn().clone(), name: s.name.clone(), uuid: s.uuid, id: s.id }, cp);
+    let d = DomainHandle::new_raw(
+        Domain { conn: c.conn().clone(), name: s.name.clone(), uuid: s.uuid, id: crate::core::DomId::new(s.id) },
+        cp,
+    );
     with_handle(d, |d| match ev {
         DomainLifecycle { event, detail, .. } => {
             call_as!(

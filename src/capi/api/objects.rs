@@ -110,7 +110,7 @@ uuid_of!(NWFilterHandle, virNWFilterPtr, virNWFilterGetUUID, virNWFilterGetUUIDS
 pub(crate) unsafe fn virDomainGetID(p: virDomainPtr) -> Result<c_uint> {
     // SAFETY: check validates the class of the caller's pointer.
     let h = unsafe { DomainHandle::check(p) }?;
-    Ok(h.obj().id as c_uint)
+    Ok(h.obj().id.get() as c_uint)
 }
 
 pub(crate) unsafe fn virSecretGetUsageType(p: virSecretPtr) -> Result<c_int> {

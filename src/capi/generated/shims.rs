@@ -105,7 +105,7 @@ pub unsafe extern "C" fn virConnectFindStoragePoolSources(conn: virConnectPtr, t
 #[no_mangle]
 pub unsafe extern "C" fn virConnectGetAllDomainStats(conn: virConnectPtr, stats: c_uint, retStats: *mut *mut virDomainStatsRecordPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectGetAllDomainStats checks each before use.
-    run("virConnectGetAllDomainStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if retStats.is_null() { return Err(crate::core::error::Error::null_arg("retStats", "virConnectGetAllDomainStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectGetAllDomainStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if retStats.is_null() { return Err(crate::core::error::Error::null_arg("retStats", "virConnectGetAllDomainStats")); } api::domain_query::virConnectGetAllDomainStats(conn, stats, retStats, flags) } })
 }
 
 #[no_mangle]
@@ -579,7 +579,7 @@ pub unsafe extern "C" fn virDomainBlockResize(dom: virDomainPtr, disk: *const c_
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockStats(dom: virDomainPtr, disk: *const c_char, stats: virDomainBlockStatsPtr, size: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockStats checks each before use.
-    run("virDomainBlockStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainBlockStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainBlockStats")); } api::domain_query::virDomainBlockStats(dom, disk, stats, size) } })
 }
 
 #[no_mangle]
@@ -765,7 +765,7 @@ pub unsafe extern "C" fn virDomainFSFreeze(dom: virDomainPtr, mountpoints: *mut 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainFSInfoFree(info: virDomainFSInfoPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainFSInfoFree checks each before use.
-    run("virDomainFSInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
+    run("virDomainFSInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { api::domain_query::virDomainFSInfoFree(info) })
 }
 
 #[no_mangle]
@@ -801,7 +801,7 @@ pub unsafe extern "C" fn virDomainGetBlkioParameters(domain: virDomainPtr, param
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetBlockInfo(domain: virDomainPtr, disk: *const c_char, info: virDomainBlockInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetBlockInfo checks each before use.
-    run("virDomainGetBlockInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetBlockInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockInfo")); } api::domain_query::virDomainGetBlockInfo(domain, disk, info, flags) } })
 }
 
 #[no_mangle]
@@ -819,7 +819,7 @@ pub unsafe extern "C" fn virDomainGetBlockJobInfo(dom: virDomainPtr, disk: *cons
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetCPUStats(domain: virDomainPtr, params: virTypedParameterPtr, nparams: c_uint, start_cpu: c_int, ncpus: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetCPUStats checks each before use.
-    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if params.is_null() && nparams > 0 { return Err(crate::core::error::Error::null_arg("params", "virDomainGetCPUStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetCPUStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if params.is_null() && nparams > 0 { return Err(crate::core::error::Error::null_arg("params", "virDomainGetCPUStats")); } api::domain_query::virDomainGetCPUStats(domain, params, nparams, start_cpu, ncpus, flags) } })
 }
 
 #[no_mangle]
@@ -831,25 +831,25 @@ pub unsafe extern "C" fn virDomainGetConnect(dom: virDomainPtr) -> virConnectPtr
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetControlInfo(domain: virDomainPtr, info: virDomainControlInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetControlInfo checks each before use.
-    run("virDomainGetControlInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetControlInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetControlInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetControlInfo")); } api::domain_query::virDomainGetControlInfo(domain, info, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetDiskErrors(dom: virDomainPtr, errors: virDomainDiskErrorPtr, maxerrors: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetDiskErrors checks each before use.
-    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if errors.is_null() && maxerrors > 0 { return Err(crate::core::error::Error::null_arg("errors", "virDomainGetDiskErrors")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetDiskErrors", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if errors.is_null() && maxerrors > 0 { return Err(crate::core::error::Error::null_arg("errors", "virDomainGetDiskErrors")); } api::domain_query::virDomainGetDiskErrors(dom, errors, maxerrors, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetEmulatorPinInfo(domain: virDomainPtr, cpumap: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetEmulatorPinInfo checks each before use.
-    run("virDomainGetEmulatorPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainGetEmulatorPinInfo")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetEmulatorPinInfo", "maplen in virDomainGetEmulatorPinInfo must be greater than zero".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetEmulatorPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if cpumap.is_null() { return Err(crate::core::error::Error::null_arg("cpumap", "virDomainGetEmulatorPinInfo")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetEmulatorPinInfo", "maplen in virDomainGetEmulatorPinInfo must be greater than zero".into())); } api::domain_query::virDomainGetEmulatorPinInfo(domain, cpumap, maplen, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetFSInfo(dom: virDomainPtr, info: *mut *mut virDomainFSInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetFSInfo checks each before use.
-    run("virDomainGetFSInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetFSInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetFSInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetFSInfo")); } api::domain_query::virDomainGetFSInfo(dom, info, flags) } })
 }
 
 #[no_mangle]
@@ -879,7 +879,7 @@ pub unsafe extern "C" fn virDomainGetID(domain: virDomainPtr) -> c_uint {
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetIOThreadInfo(dom: virDomainPtr, info: *mut *mut virDomainIOThreadInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetIOThreadInfo checks each before use.
-    run("virDomainGetIOThreadInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetIOThreadInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetIOThreadInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetIOThreadInfo")); } api::domain_query::virDomainGetIOThreadInfo(dom, info, flags) } })
 }
 
 #[no_mangle]
@@ -981,13 +981,13 @@ pub unsafe extern "C" fn virDomainGetSchedulerParametersFlags(domain: virDomainP
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSchedulerType(domain: virDomainPtr, nparams: *mut c_int) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSchedulerType checks each before use.
-    run("virDomainGetSchedulerType", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSchedulerType", crate::generated::consts::VIR_FROM_DOMAIN, std::ptr::null_mut(), || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; api::domain_query::virDomainGetSchedulerType(domain, nparams) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSecurityLabel(domain: virDomainPtr, seclabel: virSecurityLabelPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSecurityLabel checks each before use.
-    run("virDomainGetSecurityLabel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabel.is_null() { return Err(crate::core::error::Error::null_arg("seclabel", "virDomainGetSecurityLabel")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSecurityLabel", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabel.is_null() { return Err(crate::core::error::Error::null_arg("seclabel", "virDomainGetSecurityLabel")); } api::domain_query::virDomainGetSecurityLabel(domain, seclabel) } })
 }
 
 #[no_mangle]
@@ -1005,7 +1005,7 @@ pub unsafe extern "C" fn virDomainGetState(domain: virDomainPtr, state: *mut c_i
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetTime(dom: virDomainPtr, seconds: *mut c_longlong, nseconds: *mut c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetTime checks each before use.
-    run("virDomainGetTime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetTime", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; api::domain_query::virDomainGetTime(dom, seconds, nseconds, flags) } })
 }
 
 #[no_mangle]
@@ -1023,13 +1023,13 @@ pub unsafe extern "C" fn virDomainGetUUIDString(domain: virDomainPtr, buf: *mut 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetVcpuPinInfo(domain: virDomainPtr, ncpumaps: c_int, cpumaps: *mut c_uchar, maplen: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetVcpuPinInfo checks each before use.
-    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpuPinInfo", "maplen in virDomainGetVcpuPinInfo must be greater than zero".into())); } if ncpumaps <= 0 { return Err(crate::core::error::Error::arg_error("ncpumaps", "virDomainGetVcpuPinInfo", "ncpumaps in virDomainGetVcpuPinInfo must be greater than zero".into())); } if cpumaps.is_null() && maplen > 0 { return Err(crate::core::error::Error::null_arg("cpumaps", "virDomainGetVcpuPinInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetVcpuPinInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpuPinInfo", "maplen in virDomainGetVcpuPinInfo must be greater than zero".into())); } if ncpumaps <= 0 { return Err(crate::core::error::Error::arg_error("ncpumaps", "virDomainGetVcpuPinInfo", "ncpumaps in virDomainGetVcpuPinInfo must be greater than zero".into())); } if cpumaps.is_null() && maplen > 0 { return Err(crate::core::error::Error::null_arg("cpumaps", "virDomainGetVcpuPinInfo")); } api::domain_query::virDomainGetVcpuPinInfo(domain, ncpumaps, cpumaps, maplen, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetVcpus(domain: virDomainPtr, info: virVcpuInfoPtr, maxinfo: c_int, cpumaps: *mut c_uchar, maplen: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetVcpus checks each before use.
-    run("virDomainGetVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetVcpus")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpus", "maplen in virDomainGetVcpus must be greater than zero".into())); } if maxinfo <= 0 { return Err(crate::core::error::Error::arg_error("maxinfo", "virDomainGetVcpus", "maxinfo in virDomainGetVcpus must be greater than zero".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetVcpus")); } if maplen <= 0 { return Err(crate::core::error::Error::arg_error("maplen", "virDomainGetVcpus", "maplen in virDomainGetVcpus must be greater than zero".into())); } if maxinfo <= 0 { return Err(crate::core::error::Error::arg_error("maxinfo", "virDomainGetVcpus", "maxinfo in virDomainGetVcpus must be greater than zero".into())); } api::domain_query::virDomainGetVcpus(domain, info, maxinfo, cpumaps, maplen) } })
 }
 
 #[no_mangle]
@@ -1059,7 +1059,7 @@ pub unsafe extern "C" fn virDomainHasManagedSaveImage(dom: virDomainPtr, flags: 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainIOThreadInfoFree(info: virDomainIOThreadInfoPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainIOThreadInfoFree checks each before use.
-    run("virDomainIOThreadInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
+    run("virDomainIOThreadInfoFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { api::domain_query::virDomainIOThreadInfoFree(info) })
 }
 
 #[no_mangle]
@@ -1071,19 +1071,19 @@ pub unsafe extern "C" fn virDomainInjectNMI(domain: virDomainPtr, flags: c_uint)
 #[no_mangle]
 pub unsafe extern "C" fn virDomainInterfaceAddresses(dom: virDomainPtr, ifaces: *mut *mut virDomainInterfacePtr, source: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainInterfaceAddresses checks each before use.
-    run("virDomainInterfaceAddresses", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if ifaces.is_null() { return Err(crate::core::error::Error::null_arg("ifaces", "virDomainInterfaceAddresses")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainInterfaceAddresses", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if ifaces.is_null() { return Err(crate::core::error::Error::null_arg("ifaces", "virDomainInterfaceAddresses")); } api::domain_query::virDomainInterfaceAddresses(dom, ifaces, source, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainInterfaceFree(iface: virDomainInterfacePtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainInterfaceFree checks each before use.
-    run("virDomainInterfaceFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
+    run("virDomainInterfaceFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { api::domain_query::virDomainInterfaceFree(iface) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainInterfaceStats(dom: virDomainPtr, device: *const c_char, stats: virDomainInterfaceStatsPtr, size: usize) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainInterfaceStats checks each before use.
-    run("virDomainInterfaceStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if device.is_null() { return Err(crate::core::error::Error::null_arg("device", "virDomainInterfaceStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainInterfaceStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainInterfaceStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if device.is_null() { return Err(crate::core::error::Error::null_arg("device", "virDomainInterfaceStats")); } if stats.is_null() { return Err(crate::core::error::Error::null_arg("stats", "virDomainInterfaceStats")); } api::domain_query::virDomainInterfaceStats(dom, device, stats, size) } })
 }
 
 #[no_mangle]
@@ -1119,7 +1119,7 @@ pub unsafe extern "C" fn virDomainListAllSnapshots(domain: virDomainPtr, snaps: 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainListGetStats(doms: *mut virDomainPtr, stats: c_uint, retStats: *mut *mut virDomainStatsRecordPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainListGetStats checks each before use.
-    run("virDomainListGetStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || { if doms.is_null() { return Err(crate::core::error::Error::null_arg("doms", "virDomainListGetStats")); } if retStats.is_null() { return Err(crate::core::error::Error::null_arg("retStats", "virDomainListGetStats")); } Err(crate::core::error::Error::no_support()) })
+    run("virDomainListGetStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { if doms.is_null() { return Err(crate::core::error::Error::null_arg("doms", "virDomainListGetStats")); } if retStats.is_null() { return Err(crate::core::error::Error::null_arg("retStats", "virDomainListGetStats")); } api::domain_query::virDomainListGetStats(doms, stats, retStats, flags) } })
 }
 
 #[no_mangle]
@@ -1173,13 +1173,13 @@ pub unsafe extern "C" fn virDomainManagedSaveRemove(dom: virDomainPtr, flags: c_
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMemoryPeek(dom: virDomainPtr, start: c_ulonglong, size: usize, buffer: *mut c_void, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMemoryPeek checks each before use.
-    run("virDomainMemoryPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if buffer.is_null() && size > 0 { return Err(crate::core::error::Error::null_arg("buffer", "virDomainMemoryPeek")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMemoryPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if buffer.is_null() && size > 0 { return Err(crate::core::error::Error::null_arg("buffer", "virDomainMemoryPeek")); } api::domain_query::virDomainMemoryPeek(dom, start, size, buffer, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainMemoryStats(dom: virDomainPtr, stats: virDomainMemoryStatPtr, nr_stats: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainMemoryStats checks each before use.
-    run("virDomainMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; Err(crate::core::error::Error::no_support()) } })
+    run("virDomainMemoryStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; api::domain_query::virDomainMemoryStats(dom, stats, nr_stats, flags) } })
 }
 
 #[no_mangle]
@@ -1695,7 +1695,7 @@ pub unsafe extern "C" fn virDomainStartDirtyRateCalc(domain: virDomainPtr, secon
 #[no_mangle]
 pub unsafe extern "C" fn virDomainStatsRecordListFree(stats: *mut virDomainStatsRecordPtr) {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainStatsRecordListFree checks each before use.
-    run("virDomainStatsRecordListFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || Err(crate::core::error::Error::no_support()))
+    run("virDomainStatsRecordListFree", crate::generated::consts::VIR_FROM_DOMAIN, (), || unsafe { api::domain_query::virDomainStatsRecordListFree(stats) })
 }
 
 #[no_mangle]

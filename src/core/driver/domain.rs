@@ -3,6 +3,7 @@
 use crate::core::connect::Connect;
 use crate::core::error::Result;
 use crate::core::objects::Domain;
+use crate::core::typed_params::TypedParam;
 use crate::core::uuid::Uuid;
 
 /// `virDomainInfo` as Rust values.
@@ -13,6 +14,63 @@ pub struct DomainInfo {
     pub memory_kib: u64,
     pub nr_virt_cpu: u16,
     pub cpu_time_ns: u64,
+}
+
+/// `virDomainControlInfo`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ControlInfo {
+    pub state: u32,
+    pub details: u32,
+    pub state_time: u64,
+}
+
+/// One `virVcpuInfo`, with the host CPUs the vCPU may run on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VcpuInfo {
+    pub number: u32,
+    pub state: i32,
+    pub cpu_time: u64,
+    pub cpu: i32,
+    pub cpus: Vec<u32>,
+}
+
+/// `virDomainBlockInfo`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockInfo {
+    pub capacity: u64,
+    pub allocation: u64,
+    pub physical: u64,
+}
+
+/// `virDomainBlockStatsStruct`: rd_req, rd_bytes, wr_req, wr_bytes, errs.
+pub type BlockStats = [i64; 5];
+
+/// `virDomainInterfaceStatsStruct`: rx bytes/packets/errs/drop, then tx.
+pub type InterfaceStats = [i64; 8];
+
+/// One `virDomainFSInfo`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FsInfo {
+    pub mountpoint: String,
+    pub name: String,
+    pub fstype: String,
+    pub dev_alias: Vec<String>,
+}
+
+/// One `virDomainInterface` and its addresses (type, address, prefix).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InterfaceAddrs {
+    pub name: String,
+    pub hwaddr: String,
+    pub addrs: Vec<(i32, String, u32)>,
+}
+
+/// `virDomainGetCPUStats`' answer: the return value and the parameters
+/// to store, each at its index in the caller's array.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuStats {
+    pub ret: i32,
+    pub params: Vec<(usize, TypedParam)>,
 }
 
 driver_table! {
@@ -50,5 +108,24 @@ driver_table! {
         domain_is_updated ["virDomainIsUpdated"]: fn(&Domain) -> Result<bool>;
         domain_get_vcpus_flags ["virDomainGetVcpusFlags", "virDomainGetMaxVcpus"]: fn(&Domain, u32) -> Result<i32>;
         domain_get_hostname ["virDomainGetHostname"]: fn(&Domain, u32) -> Result<String>;
+        domain_get_scheduler_type ["virDomainGetSchedulerType"]: fn(&Domain) -> Result<(String, i32)>;
+        domain_get_time ["virDomainGetTime"]: fn(&Domain, u32) -> Result<(i64, u32)>;
+        domain_get_control_info ["virDomainGetControlInfo"]: fn(&Domain, u32) -> Result<ControlInfo>;
+        domain_get_vcpus ["virDomainGetVcpus"]: fn(&Domain, i32) -> Result<Vec<VcpuInfo>>;
+        domain_get_vcpu_pin_info ["virDomainGetVcpuPinInfo"]: fn(&Domain, i32, u32) -> Result<Vec<Vec<u32>>>;
+        domain_get_emulator_pin_info ["virDomainGetEmulatorPinInfo"]: fn(&Domain, u32) -> Result<Vec<u32>>;
+        domain_memory_stats ["virDomainMemoryStats"]: fn(&Domain, u32, u32) -> Result<Vec<(i32, u64)>>;
+        domain_block_stats ["virDomainBlockStats"]: fn(&Domain, &str) -> Result<BlockStats>;
+        domain_interface_stats ["virDomainInterfaceStats"]: fn(&Domain, &str) -> Result<InterfaceStats>;
+        domain_get_block_info ["virDomainGetBlockInfo"]: fn(&Domain, &str, u32) -> Result<BlockInfo>;
+        domain_get_cpu_stats ["virDomainGetCPUStats"]: fn(&Domain, u32, i32, u32, u32) -> Result<CpuStats>;
+        domain_get_fs_info ["virDomainGetFSInfo"]: fn(&Domain, u32) -> Result<Vec<FsInfo>>;
+        domain_interface_addresses ["virDomainInterfaceAddresses"]: fn(&Domain, u32, u32) -> Result<Vec<InterfaceAddrs>>;
+        domain_get_iothread_info ["virDomainGetIOThreadInfo"]: fn(&Domain, u32) -> Result<Vec<(u32, Vec<u32>)>>;
+        domain_get_security_label ["virDomainGetSecurityLabel"]: fn(&Domain) -> Result<(String, i32)>;
+        domain_get_disk_errors ["virDomainGetDiskErrors"]: fn(&Domain, u32) -> Result<Vec<(String, i32)>>;
+        domain_memory_peek ["virDomainMemoryPeek"]: fn(&Domain, u64, usize, u32) -> Result<Vec<u8>>;
+        connect_get_all_domain_stats ["virConnectGetAllDomainStats"]: fn(&Connect, u32, u32) -> Result<Vec<(Domain, Vec<TypedParam>)>>;
+        domain_list_get_stats ["virDomainListGetStats"]: fn(&[Domain], u32, u32) -> Result<Vec<(Domain, Vec<TypedParam>)>>;
     }
 }

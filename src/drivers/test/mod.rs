@@ -5,6 +5,10 @@
 
 mod descriptors;
 mod domain;
+mod domain_misc;
+mod domain_query;
+mod domain_state;
+mod domain_tune;
 mod events;
 mod host;
 mod interface;
@@ -16,10 +20,9 @@ mod streams;
 
 use crate::core::driver::{ConnectDriver, DriverTable, Open, OpenRequest};
 use crate::core::error::{Error, Result};
-use crate::core::uuid::Uuid;
-use crate::core::{Connect, Domain};
+use crate::core::Connect;
 use crate::generated::consts::*;
-use state::{DomState, Ident, TestState};
+use state::TestState;
 use std::sync::{Arc, OnceLock};
 
 static DRIVER: OnceLock<ConnectDriver> = OnceLock::new();
@@ -30,6 +33,9 @@ pub fn register() {
         let mut table = DriverTable::EMPTY;
         host::install(&mut table);
         domain::install(&mut table);
+        domain_tune::install(&mut table);
+        domain_misc::install(&mut table);
+        domain_query::install(&mut table);
         network::install(&mut table);
         interface::install(&mut table);
         nodedev::install(&mut table);
@@ -65,29 +71,11 @@ fn st(c: &Connect) -> &Arc<TestState> {
     c.private::<Arc<TestState>>().expect("test driver state")
 }
 
-fn no_domain() -> Error {
-    Error::new(VIR_FROM_TEST, VIR_ERR_NO_DOMAIN, None)
-}
-
+/// virCheckFlags: an unknown flag fails with the driver function's name.
 fn unsupported_flags(flags: u32, allowed: u32, api: &str) -> Result<()> {
     if flags & !allowed != 0 {
         let msg = format!("unsupported flags (0x{:x}) in function {api}", flags & !allowed);
         return Err(Error::arg_error("flags", api, msg).from_domain(VIR_FROM_TEST));
     }
     Ok(())
-}
-
-fn handle(c: &Connect, d: Ident) -> Domain {
-    Domain { conn: c.clone(), name: d.name, uuid: d.uuid, id: d.id }
-}
-
-fn with_dom<T>(d: &Domain, f: impl FnOnce(&mut DomState) -> Result<T>) -> Result<T> {
-    let s = st(&d.conn);
-    let mut g = s.domains.lock();
-    let dom = g.iter_mut().find(|x| x.uuid == d.uuid).ok_or_else(no_domain)?;
-    f(dom)
-}
-
-fn not_running() -> Error {
-    Error::with_detail(VIR_FROM_TEST, VIR_ERR_OPERATION_INVALID, "domain is not running")
 }

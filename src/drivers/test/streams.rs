@@ -15,7 +15,7 @@ pub fn install(t: &mut DriverTable) {
             let msg = format!("unsupported flags (0x{flags:x}) in function testDomainScreenshot");
             return Err(Error::arg_error("flags", "testDomainScreenshot", msg).from_domain(VIR_FROM_TEST));
         }
-        with_dom(d, |_| Ok(()))?;
+        domain::with_obj(d, |_| Ok(()))?;
         if let Some(st) = st {
             stream::attach(st, Box::new(FileStream::open(SCREENSHOT)?));
         }
