@@ -104,6 +104,7 @@ def host_node_stats_raw(libvirt):
     online = ctypes.c_uint(0)
     r = lib.virNodeGetCPUMap(c, ctypes.byref(m), ctypes.byref(online), 0)
     out.append([r, online.value, m[0], lib.virNodeGetCPUMap(c, None, None, 0)])
+    ctypes.CDLL(None).free(m)  # the caller owns the map
     cells = (ctypes.c_ulonglong * 4)()
     out.append([lib.virNodeGetCellsFreeMemory(c, cells, 0, 4), list(cells)])
     out.append([lib.virNodeGetCellsFreeMemory(c, None, 0, 4), lib.virGetLastErrorMessage().decode()])

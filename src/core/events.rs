@@ -301,6 +301,8 @@ struct State {
     /// The loop timer that delivers queued events, -1 when none.
     timer: i32,
     dispatching: bool,
+    /// Keep events for [`EventQueue::drain`] even without a callback.
+    recording: bool,
 }
 
 /// A driver's queue of events for one host; clones share the queue.
@@ -336,6 +338,10 @@ impl EventQueue {
     pub fn queue(&self, event: Event) {
         let timer = {
             let mut st = self.state.lock();
+            if st.recording {
+                st.pending.push(event);
+                return;
+            }
             if st.timer < 0 {
                 return;
             }
@@ -343,6 +349,12 @@ impl EventQueue {
             st.timer
         };
         event_loop::update_timeout(timer, 0);
+    }
+
+    /// Keeps every queued event for [`EventQueue::drain`] instead of
+    /// delivering it (drivers' unit tests check what they queue).
+    pub fn record(&self) {
+        self.state.lock().recording = true;
     }
 
     /// Takes the events queued so far, oldest first.

@@ -336,6 +336,7 @@ mod tests {
     fn queues_lifecycle_events_as_libvirt_does() {
         crate::initialize();
         let c = Connect::open(Some("test:///default"), false, 0).unwrap();
+        st(&c).events.record();
         let a = c.table().api;
         let xml = "<network><name>vrs-ev</name><uuid>5a1c0000-0000-4000-8000-0000000000ee</uuid></network>";
         let n = (a.network_define_xml.unwrap())(&c, xml).unwrap();

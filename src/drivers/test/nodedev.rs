@@ -258,6 +258,7 @@ mod tests {
     fn queues_created_and_deleted_for_virtual_hbas() {
         crate::initialize();
         let c = Connect::open(Some("test:///default"), false, 0).unwrap();
+        st(&c).events.record();
         let xml = "<device><parent>scsi_host1</parent><capability type='scsi_host'><capability type='fc_host'>\
                    <wwnn>2000000012345678</wwnn><wwpn>1000000012345678</wwpn></capability></capability></device>";
         let d = create(&c, xml, 0).unwrap();

@@ -390,6 +390,7 @@ mod tests {
     fn pool_lifecycle_queues_libvirts_events() {
         crate::initialize();
         let c = Connect::open(Some("test:///default"), false, 0).unwrap();
+        st(&c).events.record();
         let api = &c.table().api;
         let xml = "<pool type='dir'><name>vrs-unit-events</name><target><path>/vrs-unit</path></target></pool>";
         let p = api.storage_pool_define_xml.unwrap()(&c, xml, 0).unwrap();
