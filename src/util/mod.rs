@@ -1,3 +1,5 @@
 //! Small host utilities shared by the core and the drivers.
 pub mod host;
 pub mod random;
+pub mod rpc;
+pub mod xdr;

@@ -1,0 +1,141 @@
+//! Slots whose wire layout is not mechanical: answers the client computes
+//! itself, replies of several members, and public functions that share one
+//! slot but have a procedure each (the plain one is used when no flag is set).
+
+use super::client::REMOTE;
+use super::generated::proc;
+use super::transport::Transport;
+use super::wire::{decode_failed, Enc};
+use super::{call, remote};
+use crate::core::connect::Connect;
+use crate::core::driver::{DomainInfo, DriverTable, NodeInfo};
+use crate::core::error::Result;
+use crate::core::objects::Domain;
+use crate::util::xdr::Decoder;
+
+/// Bound of `remote_connect_list_domains`' reply.
+const DOMAIN_LIST_MAX: i32 = 16384;
+
+fn is_secure(c: &Connect) -> Result<bool> {
+    let r = call(c, REMOTE, proc::CONNECT_IS_SECURE, |_| {})?;
+    Ok(Decoder::new(&r).i32().map_err(decode_failed)? != 0)
+}
+
+/// A domain call with flags: the plain procedure without flags, as the
+/// flag-less public function would use.
+fn dom_flags(d: &Domain, flags: u32, plain: i32, with_flags: i32) -> Result<()> {
+    if flags == 0 {
+        call(&d.conn, REMOTE, plain, |e| d.enc(e))?;
+    } else {
+        call(&d.conn, REMOTE, with_flags, |e| {
+            d.enc(e);
+            e.u32(flags);
+        })?;
+    }
+    Ok(())
+}
+
+fn node_info(c: &Connect) -> Result<NodeInfo> {
+    let r = call(c, REMOTE, proc::NODE_GET_INFO, |_| {})?;
+    let mut d = Decoder::new(&r);
+    let x = |d: &mut Decoder| d.i32().map_err(decode_failed);
+    // `char model[32]`: one XDR int per character
+    let mut model = Vec::new();
+    for _ in 0..32 {
+        model.push(x(&mut d)? as u8);
+    }
+    let end = model.iter().position(|&b| b == 0).unwrap_or(model.len());
+    Ok(NodeInfo {
+        model: String::from_utf8_lossy(&model[..end]).into_owned(),
+        memory_kib: d.u64().map_err(decode_failed)?,
+        cpus: x(&mut d)? as u32,
+        mhz: x(&mut d)? as u32,
+        nodes: x(&mut d)? as u32,
+        sockets: x(&mut d)? as u32,
+        cores: x(&mut d)? as u32,
+        threads: x(&mut d)? as u32,
+    })
+}
+
+fn domain_info(dom: &Domain) -> Result<DomainInfo> {
+    let r = call(&dom.conn, REMOTE, proc::DOMAIN_GET_INFO, |e| dom.enc(e))?;
+    let mut d = Decoder::new(&r);
+    Ok(DomainInfo {
+        state: d.u32().map_err(decode_failed)? as u8,
+        max_mem_kib: d.u64().map_err(decode_failed)?,
+        memory_kib: d.u64().map_err(decode_failed)?,
+        nr_virt_cpu: d.u32().map_err(decode_failed)? as u16,
+        cpu_time_ns: d.u64().map_err(decode_failed)?,
+    })
+}
+
+pub fn install(t: &mut DriverTable) {
+    t.host.connect_get_type = Some(|c| {
+        let r = call(c, REMOTE, proc::CONNECT_GET_TYPE, |_| {})?;
+        super::reply::<String>(c, &r)
+    });
+    t.host.connect_is_alive = Some(|c| Ok(remote(c)?.client.is_alive()));
+    // the transport must be secure too (UNIX sockets, TLS and SSH are)
+    t.host.connect_is_secure =
+        Some(|c| Ok(is_secure(c)? && !matches!(remote(c)?.transport, Transport::Tcp | Transport::Ext)));
+    // encrypted only when the transport encrypts
+    t.host.connect_is_encrypted = Some(|c| {
+        let secure = is_secure(c)?;
+        Ok(secure && matches!(remote(c)?.transport, Transport::Tls | Transport::Ssh | Transport::Libssh | Transport::Libssh2))
+    });
+    t.host.node_get_info = Some(node_info);
+    t.domain.domain_get_info = Some(domain_info);
+    t.domain.domain_get_state = Some(|dom, flags| {
+        let r = call(&dom.conn, REMOTE, proc::DOMAIN_GET_STATE, |e| {
+            dom.enc(e);
+            e.u32(flags);
+        })?;
+        let mut d = Decoder::new(&r);
+        Ok((d.i32().map_err(decode_failed)?, d.i32().map_err(decode_failed)?))
+    });
+    t.domain.connect_list_domains = Some(|c, max| {
+        let r = call(c, REMOTE, proc::CONNECT_LIST_DOMAINS, |e| e.i32(max.clamp(0, DOMAIN_LIST_MAX)))?;
+        super::reply::<Vec<i32>>(c, &r)
+    });
+    t.domain.domain_undefine = Some(|d, f| dom_flags(d, f, proc::DOMAIN_UNDEFINE, proc::DOMAIN_UNDEFINE_FLAGS));
+    t.domain.domain_destroy = Some(|d, f| dom_flags(d, f, proc::DOMAIN_DESTROY, proc::DOMAIN_DESTROY_FLAGS));
+    t.domain.domain_shutdown = Some(|d, f| dom_flags(d, f, proc::DOMAIN_SHUTDOWN, proc::DOMAIN_SHUTDOWN_FLAGS));
+    t.domain.domain_create = Some(|d, f| {
+        // the reply carries the domain with its new id; the handle keeps the old one
+        if f == 0 {
+            call(&d.conn, REMOTE, proc::DOMAIN_CREATE, |e| d.enc(e))?;
+        } else {
+            call(&d.conn, REMOTE, proc::DOMAIN_CREATE_WITH_FLAGS, |e| {
+                d.enc(e);
+                e.u32(f);
+            })?;
+        }
+        Ok(())
+    });
+    t.domain.domain_define_xml = Some(|c, xml, f| {
+        let r = if f == 0 {
+            call(c, REMOTE, proc::DOMAIN_DEFINE_XML, |e| xml.enc(e))?
+        } else {
+            call(c, REMOTE, proc::DOMAIN_DEFINE_XML_FLAGS, |e| {
+                xml.enc(e);
+                e.u32(f);
+            })?
+        };
+        super::reply::<Domain>(c, &r)
+    });
+    t.domain.domain_set_memory = Some(|d, mem, f| {
+        if f == 0 {
+            call(&d.conn, REMOTE, proc::DOMAIN_SET_MEMORY, |e| {
+                d.enc(e);
+                e.u64(mem);
+            })?;
+        } else {
+            call(&d.conn, REMOTE, proc::DOMAIN_SET_MEMORY_FLAGS, |e| {
+                d.enc(e);
+                e.u64(mem);
+                e.u32(f);
+            })?;
+        }
+        Ok(())
+    });
+}
