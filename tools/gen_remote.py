@@ -40,7 +40,8 @@ OVERRIDES = {
 HAND = {"connect_get_type", "node_get_info", "domain_get_info", "domain_get_state",
         "connect_list_domains", "connect_is_alive", "connect_is_secure", "connect_is_encrypted",
         "connect_supports_feature", "domain_undefine", "domain_create", "domain_destroy",
-        "domain_shutdown", "domain_define_xml", "domain_set_memory", "connect_set_keep_alive"}
+        "domain_shutdown", "domain_define_xml", "domain_set_memory", "connect_set_keep_alive",
+        "domain_create_xml_with_files", "domain_create_with_files", "domain_fd_associate"}
 
 OBJECTS = {"Domain": "domain", "Network": "network", "NetworkPort": "network_port",
            "StoragePool": "storage_pool", "StorageVol": "storage_vol", "Interface": "interface",

@@ -12,8 +12,8 @@ use crate::util::xdr::{Decoder, Encoder};
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::io;
-use std::net::Shutdown;
 use std::io::{Read, Write};
+use std::net::Shutdown;
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -113,7 +113,8 @@ fn io_error(e: &io::Error, what: &str) -> Error {
 impl Client {
     /// Starts the reader on a connected socket.
     pub fn start(socket: Socket) -> Result<Client> {
-        let err = |e: io::Error| Error::system(VIR_FROM_RPC, e.raw_os_error().unwrap_or(libc::EIO), "Unable to clone socket");
+        let err =
+            |e: io::Error| Error::system(VIR_FROM_RPC, e.raw_os_error().unwrap_or(libc::EIO), "Unable to clone socket");
         let writer = socket.try_clone().map_err(err)?;
         let reader = socket.try_clone().map_err(err)?;
         let shared = Arc::new(Shared {
@@ -229,10 +230,8 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket) {
                 };
                 shared.deliver(h.serial, reply);
             }
-            MessageType::Message if h.program == rpc::KEEPALIVE_PROGRAM => {
-                if h.procedure == rpc::KEEPALIVE_PROC_PING {
-                    shared.pong();
-                }
+            MessageType::Message if h.program == rpc::KEEPALIVE_PROGRAM && h.procedure == rpc::KEEPALIVE_PROC_PING => {
+                shared.pong();
             }
             // events and stream data are not handled yet
             _ => {}

@@ -78,6 +78,10 @@ fn open_explicit(req: &OpenRequest) -> Result<Open> {
 }
 
 fn open(req: &OpenRequest) -> Result<Open> {
+    if req.uri.scheme.is_none() {
+        // libvirt refuses a URI without a driver name before any driver
+        return Ok(Open::Declined);
+    }
     let target = transport::resolve(req.uri, req.readonly)?;
     let stream = match target.transport {
         Transport::Unix => {
@@ -101,13 +105,15 @@ fn open(req: &OpenRequest) -> Result<Open> {
                 )
             })?)
         }
-        t => {
-            return Err(Error::with_detail(
-                VIR_FROM_REMOTE,
-                VIR_ERR_NO_SUPPORT,
-                format!("the {} transport is not supported yet", t.name()),
-            ))
+        Transport::Tls => {
+            let ca = transport::tls_ca_certificate(target.pkipath.as_deref());
+            if let Err(e) = std::fs::read(&ca) {
+                let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                return Err(Error::system(VIR_FROM_RPC, errno, format!("Cannot read CA certificate '{ca}'")));
+            }
+            return Err(unsupported_transport(Transport::Tls));
         }
+        t => return Err(unsupported_transport(t)),
     };
     let client = Client::start(stream)?;
     let remote = Remote { client, transport: target.transport };
@@ -119,6 +125,10 @@ fn open(req: &OpenRequest) -> Result<Open> {
         e.u32(flags);
     })?;
     Ok(Open::Opened(Box::new(remote)))
+}
+
+fn unsupported_transport(t: Transport) -> Error {
+    Error::with_detail(VIR_FROM_REMOTE, VIR_ERR_NO_SUPPORT, format!("the {} transport is not supported yet", t.name()))
 }
 
 /// Authentication types (`remote_auth_type`).
@@ -135,11 +145,9 @@ fn authenticate(r: &Remote) -> Result<()> {
             r.client.call(REMOTE, proc::AUTH_POLKIT, |_| {})?;
             Ok(())
         }
-        Some(AUTH_SASL) => Err(Error::with_detail(
-            VIR_FROM_REMOTE,
-            VIR_ERR_AUTH_FAILED,
-            "SASL authentication is not supported yet",
-        )),
+        Some(AUTH_SASL) => {
+            Err(Error::with_detail(VIR_FROM_REMOTE, VIR_ERR_AUTH_FAILED, "SASL authentication is not supported yet"))
+        }
         Some(other) => Err(Error::with_detail(
             VIR_FROM_REMOTE,
             VIR_ERR_AUTH_FAILED,

@@ -172,7 +172,10 @@ pub fn read_message(r: &mut impl Read) -> io::Result<Option<Message>> {
     }
     let total = u32::from_be_bytes(len) as usize;
     if !(LEN_SIZE + HEADER_SIZE..=MESSAGE_MAX + LEN_SIZE).contains(&total) {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("packet {total} bytes received from server too large, want {MESSAGE_MAX}")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("packet {total} bytes received from server too large, want {MESSAGE_MAX}"),
+        ));
     }
     let mut body = vec![0u8; total - LEN_SIZE];
     r.read_exact(&mut body)?;
