@@ -28,7 +28,6 @@ ELSEWHERE = {
     "destroy_then_create": "domain handles keep the id they were created with",
     "define_create_destroy_undefine": "domain handles keep the id they were created with",
     "undefine_running_makes_transient": "domain handles keep the id they were created with",
-    "graphics_and_fd_calls": "descriptor passing over the socket not written yet",
 }
 
 

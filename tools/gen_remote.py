@@ -41,7 +41,9 @@ HAND = {"connect_get_type", "node_get_info", "domain_get_info", "domain_get_stat
         "connect_list_domains", "connect_is_alive", "connect_is_secure", "connect_is_encrypted",
         "connect_supports_feature", "domain_undefine", "domain_create", "domain_destroy",
         "domain_shutdown", "domain_define_xml", "domain_set_memory", "connect_set_keep_alive",
-        "domain_create_xml_with_files", "domain_create_with_files", "domain_fd_associate"}
+        "domain_create_xml_with_files", "domain_create_with_files", "domain_fd_associate",
+        "domain_open_graphics", "domain_open_graphics_fd", "domain_lxc_open_namespace",
+        "domain_qemu_monitor_command_with_files", "storage_vol_create_xml_from"}
 
 OBJECTS = {"Domain": "domain", "Network": "network", "NetworkPort": "network_port",
            "StoragePool": "storage_pool", "StorageVol": "storage_vol", "Interface": "interface",
@@ -134,6 +136,9 @@ class Gen:
                 return "%s.name.enc(e)" % var
             if rust == "&str" and base == "remote_string" and kind == "":
                 return "Some(%s).enc(e)" % var
+            if rust == "Option<&str>" and base == "remote_nonnull_string" and kind == "":
+                # the public function refuses NULL before the driver is reached
+                return "%s.unwrap_or_default().enc(e)" % var
             return None
         if rust == "&[u8]":
             return "Bytes(%s).enc(e)" % var

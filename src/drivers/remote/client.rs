@@ -7,7 +7,7 @@
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
 use crate::util::rpc::error::WireError;
-use crate::util::rpc::{self, Header, Message, MessageType, Status};
+use crate::util::rpc::{self, fds, Header, Message, MessageType, Status};
 use crate::util::xdr::{Decoder, Encoder};
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
@@ -15,6 +15,7 @@ use std::io;
 use std::io::{Read, Write};
 use std::net::Shutdown;
 use std::net::TcpStream;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Sender};
@@ -29,10 +30,10 @@ pub struct Program {
 
 pub const REMOTE: Program = Program { number: 0x2000_8086, version: 1 };
 pub const QEMU: Program = Program { number: 0x2000_8087, version: 1 };
-#[allow(dead_code)]
 pub const LXC: Program = Program { number: 0x0006_8000, version: 1 };
 
-type Reply = Result<Vec<u8>>;
+/// A reply payload and the descriptors that came with it.
+type Reply = Result<(Vec<u8>, Vec<RawFd>)>;
 
 /// A connected byte stream to the daemon.
 pub enum Socket {
@@ -46,6 +47,14 @@ impl Socket {
             Socket::Unix(s) => Socket::Unix(s.try_clone()?),
             Socket::Tcp(s) => Socket::Tcp(s.try_clone()?),
         })
+    }
+
+    /// The descriptor to pass descriptors over (UNIX sockets only).
+    fn unix_fd(&self) -> Option<RawFd> {
+        match self {
+            Socket::Unix(s) => Some(s.as_raw_fd()),
+            Socket::Tcp(_) => None,
+        }
     }
 
     fn shutdown(&self) {
@@ -137,17 +146,50 @@ impl Client {
 
     /// Sends a call and waits for its reply payload.
     pub fn call(&self, prog: Program, procedure: i32, args: impl FnOnce(&mut Encoder)) -> Result<Vec<u8>> {
+        let (payload, fds) = self.call_with_fds(prog, procedure, &[], args)?;
+        close_all(&fds);
+        Ok(payload)
+    }
+
+    /// Sends a call passing descriptors; the reply payload and the
+    /// descriptors the daemon passed back (the caller owns them).
+    pub fn call_with_fds(
+        &self,
+        prog: Program,
+        procedure: i32,
+        fds: &[RawFd],
+        args: impl FnOnce(&mut Encoder),
+    ) -> Result<(Vec<u8>, Vec<RawFd>)> {
+        if fds.len() > fds::NUM_FDS_MAX as usize {
+            return Err(Error::with_detail(
+                VIR_FROM_RPC,
+                VIR_ERR_RPC,
+                format!("Too many FDs to send {}, expected {} maximum", fds.len(), fds::NUM_FDS_MAX),
+            ));
+        }
+        if !fds.is_empty() && self.socket.unix_fd().is_none() {
+            return Err(Error::with_detail(
+                VIR_FROM_RPC,
+                VIR_ERR_OPERATION_UNSUPPORTED,
+                "Socket does not support FD passing",
+            ));
+        }
         let serial = self.serial.fetch_add(1, Ordering::Relaxed);
         let header = Header {
             program: prog.number,
             version: prog.version,
             procedure,
-            kind: MessageType::Call,
+            kind: if fds.is_empty() { MessageType::Call } else { MessageType::CallWithFds },
             serial,
             status: Status::Ok,
         };
-        let bytes = Message::frame(&header, args)
-            .map_err(|_| Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unable to marshal arguments"))?;
+        let bytes = Message::frame(&header, |e| {
+            if !fds.is_empty() {
+                e.u32(fds.len() as u32);
+            }
+            args(e)
+        })
+        .map_err(|_| Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unable to marshal arguments"))?;
         let (tx, rx) = channel();
         {
             // register before sending so the reply cannot overtake us
@@ -157,7 +199,13 @@ impl Client {
             }
             self.shared.pending.lock().insert(serial, tx);
         }
-        let sent = rpc::write_message(&mut *self.shared.writer.lock(), &bytes);
+        let sent = {
+            let mut w = self.shared.writer.lock();
+            rpc::write_message(&mut *w, &bytes).and_then(|_| match w.unix_fd() {
+                Some(sock) => fds.iter().try_for_each(|&fd| fds::send_fd(sock, fd)),
+                None => Ok(()),
+            })
+        };
         if let Err(e) = sent {
             self.shared.pending.lock().remove(&serial);
             let err = io_error(&e, "Cannot write data");
@@ -223,9 +271,23 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket) {
         let h = msg.header;
         match h.kind {
             MessageType::Reply | MessageType::ReplyWithFds => {
+                let mut payload = msg.payload;
+                let mut fds = Vec::new();
+                if h.kind == MessageType::ReplyWithFds {
+                    match receive_fds(&mut socket, &mut payload) {
+                        Ok(v) => fds = v,
+                        Err(e) => {
+                            shared.close(e);
+                            return;
+                        }
+                    }
+                }
                 let reply = match h.status {
-                    Status::Ok => Ok(msg.payload),
-                    Status::Error => Err(decode_error(&msg.payload)),
+                    Status::Ok => Ok((payload, fds)),
+                    Status::Error => {
+                        close_all(&fds);
+                        Err(decode_error(&payload))
+                    }
                     Status::Continue => Err(Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unexpected message status")),
                 };
                 shared.deliver(h.serial, reply);
@@ -236,6 +298,37 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket) {
             // events and stream data are not handled yet
             _ => {}
         }
+    }
+}
+
+/// Reads the descriptor count heading `payload` (and drops it from the
+/// payload), then that many descriptors from the socket.
+fn receive_fds(socket: &mut Socket, payload: &mut Vec<u8>) -> Result<Vec<RawFd>> {
+    let rpc_err = |m: &str| Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, m);
+    let n = Decoder::new(payload).u32().map_err(|_| rpc_err("Unable to decode number of FDs"))?;
+    if n > fds::NUM_FDS_MAX {
+        return Err(rpc_err(&format!("Received too many FDs {n}, expected {} maximum", fds::NUM_FDS_MAX)));
+    }
+    payload.drain(..4);
+    let sock = socket.unix_fd().ok_or_else(|| rpc_err("Socket does not support FD passing"))?;
+    let mut got = Vec::new();
+    for _ in 0..n {
+        match fds::recv_fd(sock) {
+            Ok(fd) => got.push(fd),
+            Err(e) => {
+                close_all(&got);
+                return Err(io_error(&e, "Unable to receive file descriptor"));
+            }
+        }
+    }
+    Ok(got)
+}
+
+/// Closes descriptors nobody will use.
+pub fn close_all(fds: &[RawFd]) {
+    for &fd in fds {
+        // SAFETY: the descriptors came from the daemon and belong to us alone.
+        unsafe { libc::close(fd) };
     }
 }
 
@@ -254,5 +347,81 @@ pub fn decode_error(payload: &[u8]) -> Error {
             e
         }
         Err(_) => Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unable to decode message payload"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake daemon: answers each call with its procedure number, pings
+    /// once first, and hangs up after `calls` calls.
+    fn fake_daemon(mut s: UnixStream, calls: usize) -> std::thread::JoinHandle<bool> {
+        std::thread::spawn(move || {
+            let ping = Header {
+                program: rpc::KEEPALIVE_PROGRAM,
+                version: 1,
+                procedure: rpc::KEEPALIVE_PROC_PING,
+                kind: MessageType::Message,
+                serial: 0,
+                status: Status::Ok,
+            };
+            rpc::write_message(&mut s, &Message::frame(&ping, |_| {}).unwrap()).unwrap();
+            let mut ponged = false;
+            let mut answered = 0;
+            while answered < calls {
+                let Ok(Some(m)) = rpc::read_message(&mut s) else { break };
+                if m.header.program == rpc::KEEPALIVE_PROGRAM {
+                    ponged |= m.header.procedure == rpc::KEEPALIVE_PROC_PONG;
+                    continue;
+                }
+                let reply = Header { kind: MessageType::Reply, ..m.header };
+                let bytes = if m.header.procedure == 99 {
+                    let err = WireError { code: 42, domain: 12, message: Some("gone".into()), ..Default::default() };
+                    Message::frame(&Header { status: Status::Error, ..reply }, |e| err.encode(e)).unwrap()
+                } else {
+                    Message::frame(&reply, |e| e.i32(m.header.procedure)).unwrap()
+                };
+                rpc::write_message(&mut s, &bytes).unwrap();
+                answered += 1;
+            }
+            ponged
+        })
+    }
+
+    #[test]
+    fn threads_share_one_connection_and_death_fails_calls() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let daemon = fake_daemon(b, 41);
+        let client = Arc::new(Client::start(Socket::Unix(a)).unwrap());
+        let workers: Vec<_> = (0..4)
+            .map(|t| {
+                let c = client.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        let p = 100 + t * 10 + i;
+                        let r = c.call(REMOTE, p, |_| {}).unwrap();
+                        assert_eq!(Decoder::new(&r).i32().unwrap(), p);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        let e = client.call(REMOTE, 99, |_| {}).unwrap_err();
+        assert_eq!((e.code, e.domain, e.message.as_str()), (42, 12, "gone"));
+        assert!(daemon.join().unwrap(), "the ping was answered");
+        // the daemon hung up: calls fail instead of waiting
+        for _ in 0..200 {
+            if !client.is_alive() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let e = client.call(REMOTE, 1, |_| {}).unwrap_err();
+        assert_eq!(e.code, VIR_ERR_SYSTEM_ERROR);
+        assert_eq!(e.message, "End of file while reading data: Input/output error");
+        assert!(!client.is_alive());
     }
 }

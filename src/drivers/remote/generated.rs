@@ -537,6 +537,7 @@ pub fn install(t: &mut DriverTable) {
     t.api.domain_get_blkio_parameters = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_BLKIO_PARAMETERS, |e| { a0.enc(e); (16 as i32).enc(e); a1.enc(e); })?; reply::<Vec<TypedParam>>(c, &r) });
     t.api.domain_get_block_io_tune = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_BLOCK_IO_TUNE, |e| { a0.enc(e); a1.enc(e); (32 as i32).enc(e); a2.enc(e); })?; reply::<Vec<TypedParam>>(c, &r) });
     t.api.domain_get_guest_info = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_GUEST_INFO, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; reply::<Vec<TypedParam>>(c, &r) });
+    t.api.domain_get_interface_parameters = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_INTERFACE_PARAMETERS, |e| { a0.enc(e); a1.unwrap_or_default().enc(e); (16 as i32).enc(e); a2.enc(e); })?; reply::<Vec<TypedParam>>(c, &r) });
     t.api.domain_get_launch_security_info = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_LAUNCH_SECURITY_INFO, |e| { a0.enc(e); a1.enc(e); })?; reply::<Vec<TypedParam>>(c, &r) });
     t.api.domain_get_memory_parameters = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_MEMORY_PARAMETERS, |e| { a0.enc(e); (16 as i32).enc(e); a1.enc(e); })?; reply::<Vec<TypedParam>>(c, &r) });
     t.api.domain_get_messages = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_MESSAGES, |e| { a0.enc(e); a1.enc(e); })?; reply::<Vec<String>>(c, &r) });
@@ -583,6 +584,7 @@ pub fn install(t: &mut DriverTable) {
     t.api.domain_set_block_io_tune = Some(|a0, a1, a2, a3| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_SET_BLOCK_IO_TUNE, |e| { a0.enc(e); a1.enc(e); a2.enc(e); a3.enc(e); })?; Ok(0) });
     t.api.domain_set_block_threshold = Some(|a0, a1, a2, a3| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_SET_BLOCK_THRESHOLD, |e| { a0.enc(e); a1.enc(e); a2.enc(e); a3.enc(e); })?; Ok(0) });
     t.api.domain_set_guest_vcpus = Some(|a0, a1, a2, a3| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_SET_GUEST_VCPUS, |e| { a0.enc(e); a1.enc(e); a2.enc(e); a3.enc(e); })?; Ok(0) });
+    t.api.domain_set_interface_parameters = Some(|a0, a1, a2, a3| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_SET_INTERFACE_PARAMETERS, |e| { a0.enc(e); a1.unwrap_or_default().enc(e); a2.enc(e); a3.enc(e); })?; Ok(0) });
     t.api.domain_set_io_thread_params = Some(|a0, a1, a2, a3| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_SET_IOTHREAD_PARAMS, |e| { a0.enc(e); a1.enc(e); a2.enc(e); a3.enc(e); })?; Ok(0) });
     t.api.domain_set_launch_security_state = Some(|a0, a1, a2| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_SET_LAUNCH_SECURITY_STATE, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; Ok(0) });
     t.api.domain_set_lifecycle_action = Some(|a0, a1, a2, a3| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_SET_LIFECYCLE_ACTION, |e| { a0.enc(e); a1.enc(e); a2.enc(e); a3.enc(e); })?; Ok(0) });
@@ -747,7 +749,6 @@ pub fn install(t: &mut DriverTable) {
     t.domain.domain_is_updated = Some(|a0| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_IS_UPDATED, |e| { a0.enc(e); })?; reply::<bool>(c, &r) });
     t.domain.domain_get_vcpus_flags = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_VCPUS_FLAGS, |e| { a0.enc(e); a1.enc(e); })?; reply::<i32>(c, &r) });
     t.domain.domain_get_hostname = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_HOSTNAME, |e| { a0.enc(e); a1.enc(e); })?; reply::<String>(c, &r) });
-    t.descriptors.domain_open_graphics_fd = Some(|a0, a1, a2| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_OPEN_GRAPHICS_FD, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; Ok(0) });
     t.descriptors.domain_qemu_monitor_command = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, QEMU, proc::QEMU_DOMAIN_MONITOR_COMMAND, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; reply::<String>(c, &r) });
     t.descriptors.domain_qemu_attach = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, QEMU, proc::QEMU_DOMAIN_ATTACH, |e| { a1.enc(e); a2.enc(e); })?; reply::<Domain>(c, &r) });
     t.descriptors.secret_get_value = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::SECRET_GET_VALUE, |e| { a0.enc(e); a1.enc(e); })?; reply::<ByteVec>(c, &r).map(|v| v.0) });

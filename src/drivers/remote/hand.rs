@@ -2,7 +2,7 @@
 //! itself, replies of several members, and public functions that share one
 //! slot but have a procedure each (the plain one is used when no flag is set).
 
-use super::client::REMOTE;
+use super::client::{close_all, Program, LXC, QEMU, REMOTE};
 use super::generated::proc;
 use super::transport::Transport;
 use super::wire::{decode_failed, Enc};
@@ -10,9 +10,9 @@ use super::{call, remote};
 use crate::core::connect::Connect;
 use crate::core::driver::{DomainInfo, DriverTable, NodeInfo};
 use crate::core::error::{Error, Result};
-use crate::core::objects::Domain;
+use crate::core::objects::{Domain, StorageVol};
 use crate::generated::consts::*;
-use crate::util::xdr::Decoder;
+use crate::util::xdr::{Decoder, Encoder};
 
 /// Bound of `remote_connect_list_domains`' reply.
 const DOMAIN_LIST_MAX: i32 = 16384;
@@ -70,46 +70,110 @@ fn domain_info(dom: &Domain) -> Result<DomainInfo> {
     })
 }
 
-/// Passing descriptors needs SCM_RIGHTS messages, not written yet; calls
-/// without any descriptor travel as ordinary calls, as libvirt sends them.
-fn no_fds(fds: &[i32]) -> Result<()> {
-    if fds.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::with_detail(VIR_FROM_REMOTE, VIR_ERR_NO_SUPPORT, "passing file descriptors is not supported yet"))
-    }
+/// A call passing descriptors; the reply payload and the descriptors back.
+fn call_fds(
+    c: &Connect,
+    prog: Program,
+    procedure: i32,
+    fds: &[i32],
+    args: impl FnOnce(&mut Encoder),
+) -> Result<(Vec<u8>, Vec<i32>)> {
+    remote(c)?.client.call_with_fds(prog, procedure, fds, args)
+}
+
+/// A call passing descriptors whose reply carries none.
+fn call_fds_in(
+    c: &Connect,
+    prog: Program,
+    procedure: i32,
+    fds: &[i32],
+    args: impl FnOnce(&mut Encoder),
+) -> Result<Vec<u8>> {
+    let (payload, back) = call_fds(c, prog, procedure, fds, args)?;
+    close_all(&back);
+    Ok(payload)
 }
 
 fn install_descriptors(t: &mut DriverTable) {
     t.descriptors.domain_create_xml_with_files = Some(|c, xml, fds, flags| {
-        no_fds(fds)?;
-        let r = call(c, REMOTE, proc::DOMAIN_CREATE_XML_WITH_FILES, |e| {
+        let r = call_fds_in(c, REMOTE, proc::DOMAIN_CREATE_XML_WITH_FILES, fds, |e| {
             xml.enc(e);
             e.u32(flags);
         })?;
         super::reply::<Domain>(c, &r)
     });
     t.descriptors.domain_create_with_files = Some(|d, fds, flags| {
-        no_fds(fds)?;
-        call(&d.conn, REMOTE, proc::DOMAIN_CREATE_WITH_FILES, |e| {
+        call_fds_in(&d.conn, REMOTE, proc::DOMAIN_CREATE_WITH_FILES, fds, |e| {
             d.enc(e);
             e.u32(flags);
         })?;
         Ok(())
     });
     t.descriptors.domain_fd_associate = Some(|d, name, fds, flags| {
-        no_fds(fds)?;
-        call(&d.conn, REMOTE, proc::DOMAIN_FD_ASSOCIATE, |e| {
+        call_fds_in(&d.conn, REMOTE, proc::DOMAIN_FD_ASSOCIATE, fds, |e| {
             d.enc(e);
             name.enc(e);
             e.u32(flags);
         })?;
         Ok(())
     });
+    t.descriptors.domain_open_graphics = Some(|d, idx, fd, flags| {
+        call_fds_in(&d.conn, REMOTE, proc::DOMAIN_OPEN_GRAPHICS, &[fd], |e| {
+            d.enc(e);
+            e.u32(idx);
+            e.u32(flags);
+        })?;
+        Ok(())
+    });
+    t.descriptors.domain_open_graphics_fd = Some(|d, idx, flags| {
+        let (_, fds) = call_fds(&d.conn, REMOTE, proc::DOMAIN_OPEN_GRAPHICS_FD, &[], |e| {
+            d.enc(e);
+            e.u32(idx);
+            e.u32(flags);
+        })?;
+        match fds.as_slice() {
+            [fd] => Ok(*fd),
+            _ => {
+                close_all(&fds);
+                Err(Error::with_detail(VIR_FROM_REMOTE, VIR_ERR_INTERNAL_ERROR, "no file descriptor received"))
+            }
+        }
+    });
+    t.descriptors.domain_lxc_open_namespace = Some(|d, flags| {
+        let (_, fds) = call_fds(&d.conn, LXC, proc::LXC_DOMAIN_OPEN_NAMESPACE, &[], |e| {
+            d.enc(e);
+            e.u32(flags);
+        })?;
+        Ok(fds)
+    });
+    t.descriptors.domain_qemu_monitor_command_with_files = Some(|d, cmd, fds, flags| {
+        let (r, back) = call_fds(&d.conn, QEMU, proc::QEMU_DOMAIN_MONITOR_COMMAND_WITH_FILES, fds, |e| {
+            d.enc(e);
+            cmd.enc(e);
+            e.u32(flags);
+        })?;
+        match super::reply::<String>(&d.conn, &r) {
+            Ok(s) => Ok((s, back)),
+            Err(e) => {
+                close_all(&back);
+                Err(e)
+            }
+        }
+    });
 }
 
 pub fn install(t: &mut DriverTable) {
     install_descriptors(t);
+    t.api.storage_vol_create_xml_from = Some(|pool, xml, clone, flags| {
+        let clone = clone.ok_or_else(|| Error::invalid_arg("clonevol must not be NULL"))?;
+        let r = call(&pool.conn, REMOTE, proc::STORAGE_VOL_CREATE_XML_FROM, |e| {
+            pool.enc(e);
+            xml.enc(e);
+            clone.enc(e);
+            e.u32(flags);
+        })?;
+        super::reply::<StorageVol>(&pool.conn, &r)
+    });
     t.host.connect_get_type = Some(|c| {
         let r = call(c, REMOTE, proc::CONNECT_GET_TYPE, |_| {})?;
         super::reply::<String>(c, &r)

@@ -4,6 +4,7 @@
 //! payload means is the protocol description's business.
 
 pub mod error;
+pub mod fds;
 
 use super::xdr::{Decoder, Encoder, XdrError, XdrResult};
 use std::io::{self, Read, Write};
