@@ -45,6 +45,14 @@ HAND = {"connect_get_type", "node_get_info", "domain_get_info", "domain_get_stat
         "domain_open_graphics", "domain_open_graphics_fd", "domain_lxc_open_namespace",
         "domain_qemu_monitor_command_with_files", "storage_vol_create_xml_from"}
 
+# public functions that add VIR_TYPED_PARAM_STRING_OKAY to their flags when
+# the driver can carry string parameters (the remote driver can)
+STRING_OKAY = {"domain_get_memory_parameters", "domain_get_numa_parameters", "domain_get_blkio_parameters",
+               "domain_get_scheduler_parameters_flags", "domain_block_stats_flags",
+               "domain_get_interface_parameters", "domain_get_block_io_tune", "domain_get_cpu_stats",
+               "domain_get_launch_security_info", "node_get_memory_parameters", "node_get_sev_info"}
+TYPED_PARAM_STRING_OKAY = 4
+
 OBJECTS = {"Domain": "domain", "Network": "network", "NetworkPort": "network_port",
            "StoragePool": "storage_pool", "StorageVol": "storage_vol", "Interface": "interface",
            "NodeDevice": "node_device", "Secret": "secret", "NWFilter": "nwfilter",
@@ -218,6 +226,8 @@ class Gen:
         enc = []
         for fname, ftype in afields:
             x = self.enc_expr(rest[0][0], ftype, rest[0][1]) if rest else None
+            if x and fname == "flags" and name in STRING_OKAY:
+                x = "(%s | %d).enc(e)" % (rest[0][1], TYPED_PARAM_STRING_OKAY)
             if x:
                 enc.append(x)
                 rest = rest[1:]
