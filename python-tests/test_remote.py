@@ -73,7 +73,7 @@ def host(libvirt):
     return [c.getType(), c.getVersion(), c.getLibVersion() > 0, c.getHostname(), c.getInfo(), c.getURI(),
             c.isSecure(), c.isEncrypted(), c.isAlive(), call(c.getMaxVcpus, None), call(c.getSysinfo),
             c.getFreeMemory(), len(c.getCapabilities()), call(c.getCPUModelNames, "x86_64"),
-            call(c.getMemoryParameters), c.close()]
+            call(c.getMemoryParameters), call(c.setKeepAlive, 5, 3), c.close()]
 
 
 @rscenario

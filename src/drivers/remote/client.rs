@@ -17,9 +17,10 @@ use std::net::Shutdown;
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{channel, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 /// A program the client speaks: its number and version.
 #[derive(Clone, Copy, Debug)]
@@ -96,12 +97,16 @@ struct Shared {
     /// Set once the connection is unusable; the error later calls report.
     closed: Mutex<Option<Error>>,
     closed_cv: Condvar,
+    /// When the last message from the daemon arrived.
+    last_rx: Mutex<Instant>,
 }
 
 pub struct Client {
     shared: Arc<Shared>,
     serial: AtomicU32,
     socket: Socket,
+    /// Stops the running keepalive pinger, if any.
+    keepalive: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 /// libvirt's error for a call on a connection that was closed.
@@ -131,13 +136,14 @@ impl Client {
             pending: Mutex::new(HashMap::new()),
             closed: Mutex::new(None),
             closed_cv: Condvar::new(),
+            last_rx: Mutex::new(Instant::now()),
         });
         let s = shared.clone();
         std::thread::Builder::new()
             .name("virt-rs-remote".into())
             .spawn(move || read_loop(s, reader))
             .map_err(|e| Error::internal(format!("cannot start the connection reader: {e}")))?;
-        Ok(Client { shared, serial: AtomicU32::new(1), socket })
+        Ok(Client { shared, serial: AtomicU32::new(1), socket, keepalive: Mutex::new(None) })
     }
 
     pub fn is_alive(&self) -> bool {
@@ -215,8 +221,30 @@ impl Client {
         rx.recv().unwrap_or_else(|_| Err(closed_error()))
     }
 
+    /// Starts (interval > 0) or stops pinging an idle daemon: after
+    /// `interval` seconds without a message a ping goes out, and when
+    /// `count` pings in a row got no answer the connection is closed.
+    pub fn set_keepalive(&self, interval: i32, count: u32) {
+        if let Some(stop) = self.keepalive.lock().take() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if interval <= 0 {
+            return;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        *self.keepalive.lock() = Some(stop.clone());
+        let shared = Arc::downgrade(&self.shared);
+        let period = Duration::from_secs(interval as u64);
+        let _ = std::thread::Builder::new()
+            .name("virt-rs-keepalive".into())
+            .spawn(move || keepalive_loop(shared, stop, period, count));
+    }
+
     /// Closes the socket; the reader ends and pending calls fail.
     pub fn shutdown(&self) {
+        if let Some(stop) = self.keepalive.lock().take() {
+            stop.store(true, Ordering::Relaxed);
+        }
         self.socket.shutdown();
         self.shared.close(closed_error());
     }
@@ -241,10 +269,14 @@ impl Shared {
     }
 
     fn pong(&self) {
+        self.keepalive_message(rpc::KEEPALIVE_PROC_PONG);
+    }
+
+    fn keepalive_message(&self, procedure: i32) {
         let header = Header {
             program: rpc::KEEPALIVE_PROGRAM,
             version: 1,
-            procedure: rpc::KEEPALIVE_PROC_PONG,
+            procedure,
             kind: MessageType::Message,
             serial: 0,
             status: Status::Ok,
@@ -252,6 +284,38 @@ impl Shared {
         if let Ok(bytes) = Message::frame(&header, |_| {}) {
             let _ = rpc::write_message(&mut *self.writer.lock(), &bytes);
         }
+    }
+}
+
+fn keepalive_loop(shared: Weak<Shared>, stop: Arc<AtomicBool>, period: Duration, count: u32) {
+    let step = Duration::from_millis(100);
+    let mut missed = 0u32;
+    let mut waited = Duration::ZERO;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(step);
+        waited += step;
+        if waited < period {
+            continue;
+        }
+        waited = Duration::ZERO;
+        let Some(shared) = shared.upgrade() else { return };
+        if shared.closed.lock().is_some() {
+            return;
+        }
+        if shared.last_rx.lock().elapsed() < period {
+            missed = 0;
+            continue;
+        }
+        if missed >= count {
+            shared.close(Error::with_detail(
+                VIR_FROM_RPC,
+                VIR_ERR_INTERNAL_ERROR,
+                "connection closed due to keepalive timeout",
+            ));
+            return;
+        }
+        missed += 1;
+        shared.keepalive_message(rpc::KEEPALIVE_PROC_PING);
     }
 }
 
@@ -268,6 +332,7 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket) {
                 return;
             }
         };
+        *shared.last_rx.lock() = Instant::now();
         let h = msg.header;
         match h.kind {
             MessageType::Reply | MessageType::ReplyWithFds => {
@@ -423,5 +488,37 @@ mod tests {
         assert_eq!(e.code, VIR_ERR_SYSTEM_ERROR);
         assert_eq!(e.message, "End of file while reading data: Input/output error");
         assert!(!client.is_alive());
+    }
+}
+
+#[cfg(test)]
+mod keepalive_tests {
+    use super::*;
+
+    #[test]
+    fn a_silent_daemon_is_dropped_after_the_missed_pings() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let client = Client::start(Socket::Unix(a)).unwrap();
+        client.set_keepalive(1, 1);
+        let mut pings = 0;
+        let mut b2 = b.try_clone().unwrap();
+        b2.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        while let Ok(Some(m)) = rpc::read_message(&mut b2) {
+            assert_eq!((m.header.program, m.header.procedure), (rpc::KEEPALIVE_PROGRAM, rpc::KEEPALIVE_PROC_PING));
+            pings += 1;
+            if pings == 1 {
+                break;
+            }
+        }
+        for _ in 0..40 {
+            if !client.is_alive() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(!client.is_alive());
+        let e = client.call(REMOTE, 1, |_| {}).unwrap_err();
+        assert_eq!(e.message, "internal error: connection closed due to keepalive timeout");
+        drop(b);
     }
 }

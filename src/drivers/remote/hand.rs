@@ -10,6 +10,7 @@ use super::{call, remote};
 use crate::core::connect::Connect;
 use crate::core::driver::{DomainInfo, DriverTable, NodeInfo};
 use crate::core::error::{Error, Result};
+use crate::core::migration::Feature;
 use crate::core::objects::{Domain, StorageVol};
 use crate::generated::consts::*;
 use crate::util::xdr::{Decoder, Encoder};
@@ -162,8 +163,54 @@ fn install_descriptors(t: &mut DriverTable) {
     });
 }
 
+/// `VIR_DRV_FEATURE_*` numbers the daemon is asked about.
+const FEATURE_MIGRATION_P2P: i32 = 4;
+const FEATURE_MIGRATION_DIRECT: i32 = 5;
+const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
+const FEATURE_MIGRATION_OFFLINE: i32 = 12;
+const FEATURE_MIGRATION_PARAMS: i32 = 13;
+
+/// Whether the application registered an event loop (virEventRegister*Impl).
+/// The library has no event loop yet, so never; the pinger (client.rs) is
+/// ready for when it does.
+fn event_loop_registered() -> bool {
+    false
+}
+
+fn supports_feature(c: &Connect, feature: i32) -> Result<bool> {
+    let r = call(c, REMOTE, proc::CONNECT_SUPPORTS_FEATURE, |e| e.i32(feature))?;
+    Ok(Decoder::new(&r).i32().map_err(decode_failed)? != 0)
+}
+
 pub fn install(t: &mut DriverTable) {
     install_descriptors(t);
+    t.migration.connect_supports_feature = Some(|c, f| {
+        supports_feature(
+            c,
+            match f {
+                Feature::Offline => FEATURE_MIGRATION_OFFLINE,
+                Feature::PeerToPeer => FEATURE_MIGRATION_P2P,
+                Feature::Direct => FEATURE_MIGRATION_DIRECT,
+                Feature::Params => FEATURE_MIGRATION_PARAMS,
+            },
+        )
+    });
+    // libvirt pings only from an application's event loop: without one it
+    // refuses; 1 when the daemon cannot do keepalive
+    t.api.connect_set_keep_alive = Some(|c, interval, count| {
+        if !event_loop_registered() {
+            return Err(Error::with_detail(
+                VIR_FROM_REMOTE,
+                VIR_ERR_INTERNAL_ERROR,
+                "the caller doesn't support keepalive protocol; perhaps it's missing event loop implementation",
+            ));
+        }
+        if !supports_feature(c, FEATURE_PROGRAM_KEEPALIVE)? {
+            return Ok(1);
+        }
+        remote(c)?.client.set_keepalive(interval, count);
+        Ok(0)
+    });
     t.api.storage_vol_create_xml_from = Some(|pool, xml, clone, flags| {
         let clone = clone.ok_or_else(|| Error::invalid_arg("clonevol must not be NULL"))?;
         let r = call(&pool.conn, REMOTE, proc::STORAGE_VOL_CREATE_XML_FROM, |e| {
