@@ -87,6 +87,41 @@ def open_errors(libvirt):
     return [D.try_open(libvirt, u) for u in uris] + [D.try_open(libvirt, REMOTE_URI, readonly=True)]
 
 
+BRIDGE = """#!/usr/bin/python3
+import os, socket, threading
+s = socket.socket(socket.AF_UNIX)
+s.connect(%r)
+def up():
+    while True:
+        b = os.read(0, 65536)
+        if not b:
+            s.shutdown(socket.SHUT_WR)
+            return
+        s.sendall(b)
+threading.Thread(target=up, daemon=True).start()
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    os.write(1, b)
+""" % SOCKET
+
+
+@rscenario
+def ext_transport(libvirt):
+    D.quiet(libvirt)
+    fd, path = tempfile.mkstemp(prefix="vrs-bridge-", suffix=".py")
+    os.write(fd, BRIDGE.encode())
+    os.close(fd)
+    os.chmod(path, 0o755)
+    try:
+        c = libvirt.open("test+ext:///default?command=" + path)
+        out = [c.getType(), c.isSecure(), c.isEncrypted(), sorted(d.name() for d in c.listAllDomains()), c.close()]
+    finally:
+        os.unlink(path)
+    return out + [D.try_open(libvirt, "test+ext:///default?command=/nonexistent/vrs-prog")]
+
+
 @rscenario
 def readonly(libvirt):
     c = _open(libvirt, ro=True)

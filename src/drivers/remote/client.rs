@@ -125,8 +125,9 @@ fn io_error(e: &io::Error, what: &str) -> Error {
 }
 
 impl Client {
-    /// Starts the reader on a connected socket.
-    pub fn start(socket: Socket) -> Result<Client> {
+    /// Starts the reader on a connected socket; `stderr` is the error output
+    /// (non-blocking) of the program behind it, which explains a failed read.
+    pub fn start(socket: Socket, stderr: Option<std::fs::File>) -> Result<Client> {
         let err =
             |e: io::Error| Error::system(VIR_FROM_RPC, e.raw_os_error().unwrap_or(libc::EIO), "Unable to clone socket");
         let writer = socket.try_clone().map_err(err)?;
@@ -141,7 +142,7 @@ impl Client {
         let s = shared.clone();
         std::thread::Builder::new()
             .name("virt-rs-remote".into())
-            .spawn(move || read_loop(s, reader))
+            .spawn(move || read_loop(s, reader, stderr))
             .map_err(|e| Error::internal(format!("cannot start the connection reader: {e}")))?;
         Ok(Client { shared, serial: AtomicU32::new(1), socket, keepalive: Mutex::new(None) })
     }
@@ -319,16 +320,32 @@ fn keepalive_loop(shared: Weak<Shared>, stop: Arc<AtomicBool>, period: Duration,
     }
 }
 
-fn read_loop(shared: Arc<Shared>, mut socket: Socket) {
+/// What the program behind the socket wrote on its error output, trimmed.
+fn program_errors(stderr: &mut Option<std::fs::File>) -> Option<String> {
+    let mut buf = vec![0u8; 1024];
+    let n = stderr.as_mut()?.read(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]).trim_end().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs::File>) {
     loop {
         let msg = match rpc::read_message(&mut socket) {
             Ok(Some(m)) => m,
             Ok(None) => {
-                shared.close(Error::system(VIR_FROM_RPC, libc::EIO, "End of file while reading data"));
+                let what = match program_errors(&mut stderr) {
+                    Some(t) => format!("End of file while reading data: {t}"),
+                    None => "End of file while reading data".to_string(),
+                };
+                shared.close(Error::system(VIR_FROM_RPC, libc::EIO, what));
                 return;
             }
             Err(e) => {
-                shared.close(io_error(&e, "Cannot recv data"));
+                let what = match program_errors(&mut stderr) {
+                    Some(t) => format!("Cannot recv data: {t}"),
+                    None => "Cannot recv data".to_string(),
+                };
+                shared.close(io_error(&e, &what));
                 return;
             }
         };
@@ -458,7 +475,7 @@ mod tests {
     fn threads_share_one_connection_and_death_fails_calls() {
         let (a, b) = UnixStream::pair().unwrap();
         let daemon = fake_daemon(b, 41);
-        let client = Arc::new(Client::start(Socket::Unix(a)).unwrap());
+        let client = Arc::new(Client::start(Socket::Unix(a), None).unwrap());
         let workers: Vec<_> = (0..4)
             .map(|t| {
                 let c = client.clone();
@@ -498,7 +515,7 @@ mod keepalive_tests {
     #[test]
     fn a_silent_daemon_is_dropped_after_the_missed_pings() {
         let (a, b) = UnixStream::pair().unwrap();
-        let client = Client::start(Socket::Unix(a)).unwrap();
+        let client = Client::start(Socket::Unix(a), None).unwrap();
         client.set_keepalive(1, 1);
         let mut pings = 0;
         let mut b2 = b.try_clone().unwrap();

@@ -8,6 +8,7 @@
 //! glue of every slot with a mechanical layout; `hand.rs` the rest.
 
 mod client;
+mod command;
 #[rustfmt::skip]
 mod generated;
 mod hand;
@@ -31,6 +32,8 @@ use wire::Dec;
 pub struct Remote {
     client: Client,
     transport: Transport,
+    /// The program of the ext and ssh transports.
+    child: Option<std::process::Child>,
 }
 
 impl Drop for Remote {
@@ -39,6 +42,10 @@ impl Drop for Remote {
             let _ = self.client.call(REMOTE, proc::CONNECT_CLOSE, |_| {});
         }
         self.client.shutdown();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -83,6 +90,8 @@ fn open(req: &OpenRequest) -> Result<Open> {
         return Ok(Open::Declined);
     }
     let target = transport::resolve(req.uri, req.readonly)?;
+    let mut child = None;
+    let mut stderr = None;
     let stream = match target.transport {
         Transport::Unix => {
             let path = target.socket.clone().unwrap_or_default();
@@ -113,10 +122,21 @@ fn open(req: &OpenRequest) -> Result<Open> {
             }
             return Err(unsupported_transport(Transport::Tls));
         }
+        Transport::Ext | Transport::Ssh => {
+            let cmd = if target.transport == Transport::Ext {
+                command::ext(&target)
+            } else {
+                command::ssh(&target, req.readonly)
+            };
+            let spawned = command::spawn(cmd)?;
+            child = Some(spawned.child);
+            stderr = spawned.stderr;
+            Socket::Unix(spawned.socket)
+        }
         t => return Err(unsupported_transport(t)),
     };
-    let client = Client::start(stream)?;
-    let remote = Remote { client, transport: target.transport };
+    let client = Client::start(stream, stderr)?;
+    let remote = Remote { client, transport: target.transport, child };
     authenticate(&remote)?;
     let flags = if req.readonly { VIR_CONNECT_RO as u32 } else { 0 };
     let name = target.name.clone();

@@ -64,9 +64,16 @@ pub struct Target {
     pub port: Option<u16>,
     /// Where the TLS credentials are (`pkipath=`).
     pub pkipath: Option<String>,
-    /// The program of the `ext` transport (not supported yet).
-    #[allow(dead_code)]
+    /// The program of the `ext` transport.
     pub command: Option<String>,
+    /// ssh options: user, key, netcat path, tty and host key checks.
+    pub user: Option<String>,
+    pub keyfile: Option<String>,
+    pub netcat: Option<String>,
+    pub no_tty: bool,
+    pub no_verify: bool,
+    /// Whether `socket=` named the daemon socket.
+    pub explicit_socket: bool,
 }
 
 fn invalid(detail: impl AsRef<str>) -> Error {
@@ -115,6 +122,11 @@ const BOOL_PARAMS: &[&str] = &["no_sanity", "no_verify", "no_tty"];
 
 fn param<'a>(uri: &'a Uri, key: &str) -> Option<&'a str> {
     uri.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+}
+
+/// A boolean parameter (already checked to be a number): set when non-zero.
+fn flag_param(uri: &Uri, key: &str) -> bool {
+    param(uri, key).and_then(|v| v.trim().parse::<i64>().ok()).is_some_and(|v| v != 0)
 }
 
 /// Query text of the parameters passed through, escaped as libvirt does.
@@ -245,6 +257,12 @@ pub fn resolve(uri: &Uri, readonly: bool) -> Result<Target> {
         server: uri.server.clone().unwrap_or_else(|| "localhost".into()),
         port: uri.port,
         pkipath: param(uri, "pkipath").map(str::to_string),
+        user: uri.user.clone(),
+        keyfile: param(uri, "keyfile").map(str::to_string),
+        netcat: param(uri, "netcat").map(str::to_string),
+        no_tty: flag_param(uri, "no_tty"),
+        no_verify: flag_param(uri, "no_verify"),
+        explicit_socket: param(uri, "socket").is_some(),
         command,
     })
 }
