@@ -123,6 +123,20 @@ def ext_transport(libvirt):
 
 
 @rscenario
+def local_uris_reach_the_daemon(libvirt):
+    """Local URIs no in-process driver serves go to the daemon's socket."""
+    D.quiet(libvirt)
+    out = []
+    for u in ["qemu:///system", "lxc:///system", "foo:///bar", "network:///system"]:
+        for ro in (False, True):
+            def op(u=u, ro=ro):
+                c = (libvirt.openReadOnly if ro else libvirt.open)(u)
+                return [c.getURI(), c.getType(), c.close()]
+            out.append(D.call(op))
+    return out
+
+
+@rscenario
 def readonly(libvirt):
     c = _open(libvirt, ro=True)
     d = c.lookupByName("test")
