@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 PYTHON = "/usr/bin/python3"
-URI = "test:///default"
+URI = os.environ.get("VIRT_RS_DIFF_URI") or "test:///default"
 
 SCENARIOS = {}   # name -> function, in definition order
 XFAIL = {}       # name -> reason the results currently differ (strict xfail)

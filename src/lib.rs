@@ -27,6 +27,8 @@ static INIT: Once = Once::new();
 /// Registers every driver; idempotent and cheap after the first call.
 pub fn initialize() {
     INIT.call_once(|| {
+        drivers::remote::register_explicit();
         drivers::test::register();
+        drivers::remote::register_fallback();
     });
 }

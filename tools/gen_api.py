@@ -699,9 +699,7 @@ def write_rust(specs, over, values, out):
             # elements: the count is the integer beside it
             ints = ("int", "unsigned int", "size_t")
             names = [n for n, _ in f["args"]]
-            for an in counted:
-                if an not in argtypes:
-                    continue
+            for an in [n for n in names if n in counted]:
                 i = names.index(an)
                 nxt = f["args"][i + 1] if i + 1 < len(names) else None
                 prv = f["args"][i - 1]

@@ -649,21 +649,7 @@ def readonly_reads_allowed(libvirt):
 # behaviour is fixed, so the entry gets removed).
 # --------------------------------------------------------------------------
 
-REMOTE = ("expected until the remote driver exists: real libvirt hands URIs no "
-          "local driver claims (unknown scheme, a host part, or a '+transport') "
-          "to the remote driver, which fails with VIR_ERR_SYSTEM_ERROR(38)/"
-          "VIR_FROM_RPC(7) socket/TLS errors; ours reports VIR_ERR_NO_CONNECT "
-          "'no connection driver available' (or opens the test driver)")
-# with a local daemon listening, real libvirt's remote driver gets the
-# daemon's "no connection driver available" answer, the same as ours
-if not os.path.exists("/run/libvirt/libvirt-sock"):
-    XFAIL["open_unknown_scheme"] = REMOTE
-
 XFAIL.update({
-    "open_unknown_scheme_with_host": REMOTE,
-    "open_test_relative_path": REMOTE + " ('test://default' has host 'default')",
-    "open_test_with_transport": REMOTE + "; ours wrongly OPENS the test driver for "
-        "'test+unix:///default?socket=...' instead of rejecting the transport",
     "open_uri_without_scheme": "message for a URI without a scheme: real "
         "\"no connection driver available for URI 'X' does not include a driver name\", "
         "ours \"no connection driver available for X\" (code 5/domain 0 agree)",

@@ -2427,7 +2427,7 @@ pub unsafe extern "C" fn virNodeGetFreeMemory(conn: virConnectPtr) -> c_ulonglon
 #[no_mangle]
 pub unsafe extern "C" fn virNodeGetFreePages(conn: virConnectPtr, npages: c_uint, pages: *mut c_uint, startCell: c_int, cellCount: c_uint, counts: *mut c_ulonglong, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virNodeGetFreePages checks each before use.
-    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if counts.is_null() && cellCount > 0 { return Err(crate::core::error::Error::null_arg("counts", "virNodeGetFreePages")); } if pages.is_null() && npages > 0 { return Err(crate::core::error::Error::null_arg("pages", "virNodeGetFreePages")); } api::node::virNodeGetFreePages(conn, npages, pages, startCell, cellCount, counts, flags) } })
+    run("virNodeGetFreePages", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_DOMAIN)?; if pages.is_null() && npages > 0 { return Err(crate::core::error::Error::null_arg("pages", "virNodeGetFreePages")); } if counts.is_null() && cellCount > 0 { return Err(crate::core::error::Error::null_arg("counts", "virNodeGetFreePages")); } api::node::virNodeGetFreePages(conn, npages, pages, startCell, cellCount, counts, flags) } })
 }
 
 #[no_mangle]

@@ -1,0 +1,541 @@
+//! One connection to a daemon: a socket shared by every thread of the
+//! connection. Callers write their call under a lock and wait for the reply
+//! carrying their serial; one reader thread receives every message, hands
+//! replies to their callers, answers keepalive pings and, when the daemon
+//! goes away, fails every waiting and later call with libvirt's error.
+
+use crate::core::error::{Error, Result};
+use crate::generated::consts::*;
+use crate::util::rpc::error::WireError;
+use crate::util::rpc::{self, fds, Header, Message, MessageType, Status};
+use crate::util::xdr::{Decoder, Encoder};
+use parking_lot::{Condvar, Mutex};
+use std::collections::HashMap;
+use std::io;
+use std::io::{Read, Write};
+use std::net::Shutdown;
+use std::net::TcpStream;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+/// A program the client speaks: its number and version.
+#[derive(Clone, Copy, Debug)]
+pub struct Program {
+    pub number: u32,
+    pub version: u32,
+}
+
+pub const REMOTE: Program = Program { number: 0x2000_8086, version: 1 };
+pub const QEMU: Program = Program { number: 0x2000_8087, version: 1 };
+pub const LXC: Program = Program { number: 0x0006_8000, version: 1 };
+
+/// A reply payload and the descriptors that came with it.
+type Reply = Result<(Vec<u8>, Vec<RawFd>)>;
+
+/// A connected byte stream to the daemon.
+pub enum Socket {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Socket {
+    fn try_clone(&self) -> io::Result<Socket> {
+        Ok(match self {
+            Socket::Unix(s) => Socket::Unix(s.try_clone()?),
+            Socket::Tcp(s) => Socket::Tcp(s.try_clone()?),
+        })
+    }
+
+    /// The descriptor to pass descriptors over (UNIX sockets only).
+    fn unix_fd(&self) -> Option<RawFd> {
+        match self {
+            Socket::Unix(s) => Some(s.as_raw_fd()),
+            Socket::Tcp(_) => None,
+        }
+    }
+
+    fn shutdown(&self) {
+        let _ = match self {
+            Socket::Unix(s) => s.shutdown(Shutdown::Both),
+            Socket::Tcp(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Socket::Unix(s) => s.read(buf),
+            Socket::Tcp(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Socket::Unix(s) => s.write(buf),
+            Socket::Tcp(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Socket::Unix(s) => s.flush(),
+            Socket::Tcp(s) => s.flush(),
+        }
+    }
+}
+
+struct Shared {
+    writer: Mutex<Socket>,
+    pending: Mutex<HashMap<u32, Sender<Reply>>>,
+    /// Set once the connection is unusable; the error later calls report.
+    closed: Mutex<Option<Error>>,
+    closed_cv: Condvar,
+    /// When the last message from the daemon arrived.
+    last_rx: Mutex<Instant>,
+}
+
+pub struct Client {
+    shared: Arc<Shared>,
+    serial: AtomicU32,
+    socket: Socket,
+    /// Stops the running keepalive pinger, if any.
+    keepalive: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+/// libvirt's error for a call on a connection that was closed.
+fn closed_error() -> Error {
+    Error::with_detail(VIR_FROM_RPC, VIR_ERR_INTERNAL_ERROR, "client socket is closed")
+}
+
+fn io_error(e: &io::Error, what: &str) -> Error {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => Error::system(VIR_FROM_RPC, libc::EIO, "End of file while reading data"),
+        _ => match e.raw_os_error() {
+            Some(errno) => Error::system(VIR_FROM_RPC, errno, what),
+            None => Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, format!("{what}: {e}")),
+        },
+    }
+}
+
+impl Client {
+    /// Starts the reader on a connected socket; `stderr` is the error output
+    /// (non-blocking) of the program behind it, which explains a failed read.
+    pub fn start(socket: Socket, stderr: Option<std::fs::File>) -> Result<Client> {
+        let err =
+            |e: io::Error| Error::system(VIR_FROM_RPC, e.raw_os_error().unwrap_or(libc::EIO), "Unable to clone socket");
+        let writer = socket.try_clone().map_err(err)?;
+        let reader = socket.try_clone().map_err(err)?;
+        let shared = Arc::new(Shared {
+            writer: Mutex::new(writer),
+            pending: Mutex::new(HashMap::new()),
+            closed: Mutex::new(None),
+            closed_cv: Condvar::new(),
+            last_rx: Mutex::new(Instant::now()),
+        });
+        let s = shared.clone();
+        std::thread::Builder::new()
+            .name("virt-rs-remote".into())
+            .spawn(move || read_loop(s, reader, stderr))
+            .map_err(|e| Error::internal(format!("cannot start the connection reader: {e}")))?;
+        Ok(Client { shared, serial: AtomicU32::new(1), socket, keepalive: Mutex::new(None) })
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.shared.closed.lock().is_none()
+    }
+
+    /// Sends a call and waits for its reply payload.
+    pub fn call(&self, prog: Program, procedure: i32, args: impl FnOnce(&mut Encoder)) -> Result<Vec<u8>> {
+        let (payload, fds) = self.call_with_fds(prog, procedure, &[], args)?;
+        close_all(&fds);
+        Ok(payload)
+    }
+
+    /// Sends a call passing descriptors; the reply payload and the
+    /// descriptors the daemon passed back (the caller owns them).
+    pub fn call_with_fds(
+        &self,
+        prog: Program,
+        procedure: i32,
+        fds: &[RawFd],
+        args: impl FnOnce(&mut Encoder),
+    ) -> Result<(Vec<u8>, Vec<RawFd>)> {
+        if fds.len() > fds::NUM_FDS_MAX as usize {
+            return Err(Error::with_detail(
+                VIR_FROM_RPC,
+                VIR_ERR_RPC,
+                format!("Too many FDs to send {}, expected {} maximum", fds.len(), fds::NUM_FDS_MAX),
+            ));
+        }
+        if !fds.is_empty() && self.socket.unix_fd().is_none() {
+            return Err(Error::with_detail(
+                VIR_FROM_RPC,
+                VIR_ERR_OPERATION_UNSUPPORTED,
+                "Socket does not support FD passing",
+            ));
+        }
+        let serial = self.serial.fetch_add(1, Ordering::Relaxed);
+        let header = Header {
+            program: prog.number,
+            version: prog.version,
+            procedure,
+            kind: if fds.is_empty() { MessageType::Call } else { MessageType::CallWithFds },
+            serial,
+            status: Status::Ok,
+        };
+        let bytes = Message::frame(&header, |e| {
+            if !fds.is_empty() {
+                e.u32(fds.len() as u32);
+            }
+            args(e)
+        })
+        .map_err(|_| Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unable to marshal arguments"))?;
+        let (tx, rx) = channel();
+        {
+            // register before sending so the reply cannot overtake us
+            let closed = self.shared.closed.lock();
+            if let Some(e) = closed.as_ref() {
+                return Err(e.clone());
+            }
+            self.shared.pending.lock().insert(serial, tx);
+        }
+        let sent = {
+            let mut w = self.shared.writer.lock();
+            rpc::write_message(&mut *w, &bytes).and_then(|_| match w.unix_fd() {
+                Some(sock) => fds.iter().try_for_each(|&fd| fds::send_fd(sock, fd)),
+                None => Ok(()),
+            })
+        };
+        if let Err(e) = sent {
+            self.shared.pending.lock().remove(&serial);
+            let err = io_error(&e, "Cannot write data");
+            self.shared.close(err.clone());
+            return Err(err);
+        }
+        rx.recv().unwrap_or_else(|_| Err(closed_error()))
+    }
+
+    /// Starts (interval > 0) or stops pinging an idle daemon: after
+    /// `interval` seconds without a message a ping goes out, and when
+    /// `count` pings in a row got no answer the connection is closed.
+    pub fn set_keepalive(&self, interval: i32, count: u32) {
+        if let Some(stop) = self.keepalive.lock().take() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if interval <= 0 {
+            return;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        *self.keepalive.lock() = Some(stop.clone());
+        let shared = Arc::downgrade(&self.shared);
+        let period = Duration::from_secs(interval as u64);
+        let _ = std::thread::Builder::new()
+            .name("virt-rs-keepalive".into())
+            .spawn(move || keepalive_loop(shared, stop, period, count));
+    }
+
+    /// Closes the socket; the reader ends and pending calls fail.
+    pub fn shutdown(&self) {
+        if let Some(stop) = self.keepalive.lock().take() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        self.socket.shutdown();
+        self.shared.close(closed_error());
+    }
+}
+
+impl Shared {
+    /// Marks the connection closed with `err` (the first cause wins) and
+    /// fails every waiting call.
+    fn close(&self, err: Error) {
+        let mut closed = self.closed.lock();
+        let cause = closed.get_or_insert(err).clone();
+        for (_, tx) in self.pending.lock().drain() {
+            let _ = tx.send(Err(cause.clone()));
+        }
+        self.closed_cv.notify_all();
+    }
+
+    fn deliver(&self, serial: u32, reply: Reply) {
+        if let Some(tx) = self.pending.lock().remove(&serial) {
+            let _ = tx.send(reply);
+        }
+    }
+
+    fn pong(&self) {
+        self.keepalive_message(rpc::KEEPALIVE_PROC_PONG);
+    }
+
+    fn keepalive_message(&self, procedure: i32) {
+        let header = Header {
+            program: rpc::KEEPALIVE_PROGRAM,
+            version: 1,
+            procedure,
+            kind: MessageType::Message,
+            serial: 0,
+            status: Status::Ok,
+        };
+        if let Ok(bytes) = Message::frame(&header, |_| {}) {
+            let _ = rpc::write_message(&mut *self.writer.lock(), &bytes);
+        }
+    }
+}
+
+fn keepalive_loop(shared: Weak<Shared>, stop: Arc<AtomicBool>, period: Duration, count: u32) {
+    let step = Duration::from_millis(100);
+    let mut missed = 0u32;
+    let mut waited = Duration::ZERO;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(step);
+        waited += step;
+        if waited < period {
+            continue;
+        }
+        waited = Duration::ZERO;
+        let Some(shared) = shared.upgrade() else { return };
+        if shared.closed.lock().is_some() {
+            return;
+        }
+        if shared.last_rx.lock().elapsed() < period {
+            missed = 0;
+            continue;
+        }
+        if missed >= count {
+            shared.close(Error::with_detail(
+                VIR_FROM_RPC,
+                VIR_ERR_INTERNAL_ERROR,
+                "connection closed due to keepalive timeout",
+            ));
+            return;
+        }
+        missed += 1;
+        shared.keepalive_message(rpc::KEEPALIVE_PROC_PING);
+    }
+}
+
+/// What the program behind the socket wrote on its error output, trimmed.
+fn program_errors(stderr: &mut Option<std::fs::File>) -> Option<String> {
+    let mut buf = vec![0u8; 1024];
+    let n = stderr.as_mut()?.read(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]).trim_end().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs::File>) {
+    loop {
+        let msg = match rpc::read_message(&mut socket) {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                let what = match program_errors(&mut stderr) {
+                    Some(t) => format!("End of file while reading data: {t}"),
+                    None => "End of file while reading data".to_string(),
+                };
+                shared.close(Error::system(VIR_FROM_RPC, libc::EIO, what));
+                return;
+            }
+            Err(e) => {
+                let what = match program_errors(&mut stderr) {
+                    Some(t) => format!("Cannot recv data: {t}"),
+                    None => "Cannot recv data".to_string(),
+                };
+                shared.close(io_error(&e, &what));
+                return;
+            }
+        };
+        *shared.last_rx.lock() = Instant::now();
+        let h = msg.header;
+        match h.kind {
+            MessageType::Reply | MessageType::ReplyWithFds => {
+                let mut payload = msg.payload;
+                let mut fds = Vec::new();
+                if h.kind == MessageType::ReplyWithFds {
+                    match receive_fds(&mut socket, &mut payload) {
+                        Ok(v) => fds = v,
+                        Err(e) => {
+                            shared.close(e);
+                            return;
+                        }
+                    }
+                }
+                let reply = match h.status {
+                    Status::Ok => Ok((payload, fds)),
+                    Status::Error => {
+                        close_all(&fds);
+                        Err(decode_error(&payload))
+                    }
+                    Status::Continue => Err(Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unexpected message status")),
+                };
+                shared.deliver(h.serial, reply);
+            }
+            MessageType::Message if h.program == rpc::KEEPALIVE_PROGRAM && h.procedure == rpc::KEEPALIVE_PROC_PING => {
+                shared.pong();
+            }
+            // events and stream data are not handled yet
+            _ => {}
+        }
+    }
+}
+
+/// Reads the descriptor count heading `payload` (and drops it from the
+/// payload), then that many descriptors from the socket.
+fn receive_fds(socket: &mut Socket, payload: &mut Vec<u8>) -> Result<Vec<RawFd>> {
+    let rpc_err = |m: &str| Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, m);
+    let n = Decoder::new(payload).u32().map_err(|_| rpc_err("Unable to decode number of FDs"))?;
+    if n > fds::NUM_FDS_MAX {
+        return Err(rpc_err(&format!("Received too many FDs {n}, expected {} maximum", fds::NUM_FDS_MAX)));
+    }
+    payload.drain(..4);
+    let sock = socket.unix_fd().ok_or_else(|| rpc_err("Socket does not support FD passing"))?;
+    let mut got = Vec::new();
+    for _ in 0..n {
+        match fds::recv_fd(sock) {
+            Ok(fd) => got.push(fd),
+            Err(e) => {
+                close_all(&got);
+                return Err(io_error(&e, "Unable to receive file descriptor"));
+            }
+        }
+    }
+    Ok(got)
+}
+
+/// Closes descriptors nobody will use.
+pub fn close_all(fds: &[RawFd]) {
+    for &fd in fds {
+        // SAFETY: the descriptors came from the daemon and belong to us alone.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// The daemon's error as our error value, every field carried over.
+pub fn decode_error(payload: &[u8]) -> Error {
+    match WireError::decode(&mut Decoder::new(payload)) {
+        Ok(w) => {
+            let mut e = Error::new(w.domain, w.code, None);
+            e.message = w.message.unwrap_or_else(|| "An error occurred, but the cause is unknown".into());
+            e.level = w.level;
+            e.str1 = w.str1;
+            e.str2 = w.str2;
+            e.str3 = w.str3;
+            e.int1 = w.int1;
+            e.int2 = w.int2;
+            e
+        }
+        Err(_) => Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unable to decode message payload"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake daemon: answers each call with its procedure number, pings
+    /// once first, and hangs up after `calls` calls.
+    fn fake_daemon(mut s: UnixStream, calls: usize) -> std::thread::JoinHandle<bool> {
+        std::thread::spawn(move || {
+            let ping = Header {
+                program: rpc::KEEPALIVE_PROGRAM,
+                version: 1,
+                procedure: rpc::KEEPALIVE_PROC_PING,
+                kind: MessageType::Message,
+                serial: 0,
+                status: Status::Ok,
+            };
+            rpc::write_message(&mut s, &Message::frame(&ping, |_| {}).unwrap()).unwrap();
+            let mut ponged = false;
+            let mut answered = 0;
+            while answered < calls {
+                let Ok(Some(m)) = rpc::read_message(&mut s) else { break };
+                if m.header.program == rpc::KEEPALIVE_PROGRAM {
+                    ponged |= m.header.procedure == rpc::KEEPALIVE_PROC_PONG;
+                    continue;
+                }
+                let reply = Header { kind: MessageType::Reply, ..m.header };
+                let bytes = if m.header.procedure == 99 {
+                    let err = WireError { code: 42, domain: 12, message: Some("gone".into()), ..Default::default() };
+                    Message::frame(&Header { status: Status::Error, ..reply }, |e| err.encode(e)).unwrap()
+                } else {
+                    Message::frame(&reply, |e| e.i32(m.header.procedure)).unwrap()
+                };
+                rpc::write_message(&mut s, &bytes).unwrap();
+                answered += 1;
+            }
+            ponged
+        })
+    }
+
+    #[test]
+    fn threads_share_one_connection_and_death_fails_calls() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let daemon = fake_daemon(b, 41);
+        let client = Arc::new(Client::start(Socket::Unix(a), None).unwrap());
+        let workers: Vec<_> = (0..4)
+            .map(|t| {
+                let c = client.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        let p = 100 + t * 10 + i;
+                        let r = c.call(REMOTE, p, |_| {}).unwrap();
+                        assert_eq!(Decoder::new(&r).i32().unwrap(), p);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        let e = client.call(REMOTE, 99, |_| {}).unwrap_err();
+        assert_eq!((e.code, e.domain, e.message.as_str()), (42, 12, "gone"));
+        assert!(daemon.join().unwrap(), "the ping was answered");
+        // the daemon hung up: calls fail instead of waiting
+        for _ in 0..200 {
+            if !client.is_alive() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let e = client.call(REMOTE, 1, |_| {}).unwrap_err();
+        assert_eq!(e.code, VIR_ERR_SYSTEM_ERROR);
+        assert_eq!(e.message, "End of file while reading data: Input/output error");
+        assert!(!client.is_alive());
+    }
+}
+
+#[cfg(test)]
+mod keepalive_tests {
+    use super::*;
+
+    #[test]
+    fn a_silent_daemon_is_dropped_after_the_missed_pings() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let client = Client::start(Socket::Unix(a), None).unwrap();
+        client.set_keepalive(1, 1);
+        let mut pings = 0;
+        let mut b2 = b.try_clone().unwrap();
+        b2.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        while let Ok(Some(m)) = rpc::read_message(&mut b2) {
+            assert_eq!((m.header.program, m.header.procedure), (rpc::KEEPALIVE_PROGRAM, rpc::KEEPALIVE_PROC_PING));
+            pings += 1;
+            if pings == 1 {
+                break;
+            }
+        }
+        for _ in 0..40 {
+            if !client.is_alive() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(!client.is_alive());
+        let e = client.call(REMOTE, 1, |_| {}).unwrap_err();
+        assert_eq!(e.message, "internal error: connection closed due to keepalive timeout");
+        drop(b);
+    }
+}
