@@ -51,7 +51,8 @@ pub fn documents(data: &[u8]) {
             let _ = parse(&format(&def));
         }
     }
-    match kind % 7 {
+    match kind % 8 {
+        7 => round_trip(text, domain::DomainDef::parse, |d| d.format(domain::FormatOpts { id: Some(1), secure: true })),
         0 => round_trip(text, network::NetworkDef::parse, network::NetworkDef::format),
         1 => round_trip(text, interface::InterfaceDef::parse, interface::InterfaceDef::format),
         2 => round_trip(text, nodedev::NodeDeviceDef::parse_new, nodedev::NodeDeviceDef::format),

@@ -119,6 +119,10 @@ impl XmlWriter {
 /// errors: `VIR_ERR_XML_DETAIL` in the calling API's error domain, with
 /// "(`doc_name`):LINE: message", the offending line and a caret under it.
 pub fn parse<'a>(xml: &'a str, doc_name: &str) -> Result<roxmltree::Document<'a>> {
+    if let Some(at) = excessive_depth(xml) {
+        let msg = format!("Excessive depth in document: {MAX_DEPTH} use XML_PARSE_HUGE option");
+        return Err(Error::with_detail(DOMAIN_UNSET, VIR_ERR_XML_DETAIL, report(xml, doc_name, &msg, at)));
+    }
     let opts = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
     roxmltree::Document::parse_with_options(xml, opts).map_err(|e| {
         let (msg, at) = libxml2_error(xml, &e);
@@ -153,13 +157,12 @@ fn tag_name(tag: &str) -> &str {
     tag.split(|c: char| c.is_whitespace() || c == '/' || c == '>').next().unwrap_or("")
 }
 
-/// The elements still open at the end of `text`, with the line each
-/// started on (a light scan: comments, CDATA, PIs and quoted values skipped).
-fn open_elements(text: &str) -> Vec<(&str, usize)> {
-    let mut stack = Vec::new();
-    let mut i = 0;
+/// Walks the tags of `text` (comments, CDATA, PIs and quoted values
+/// skipped), calling `f(name, offset, opening)` for each start or end tag
+/// (a self-closing tag reports nothing); `f` returns false to stop.
+fn walk_tags<'t>(text: &'t str, mut f: impl FnMut(&'t str, usize, bool) -> bool) {
     let b = text.as_bytes();
-    let line_at = |i: usize| text[..i].matches('\n').count() + 1;
+    let mut i = 0;
     while let Some(lt) = text[i..].find('<').map(|k| i + k) {
         let rest = &text[lt..];
         let skip_to = |end: &str| rest.find(end).map_or(text.len(), |k| lt + k + end.len());
@@ -185,14 +188,16 @@ fn open_elements(text: &str) -> Vec<(&str, usize)> {
                 j += 1;
             }
             let tag = &text[lt + 1..j.min(text.len())];
-            if let Some(closing) = tag.strip_prefix('/') {
-                let name = tag_name(closing);
-                if let Some(k) = stack.iter().rposition(|(n, _)| *n == name) {
-                    stack.truncate(k);
-                }
+            let go_on = if let Some(closing) = tag.strip_prefix('/') {
+                f(tag_name(closing), lt, false)
             } else if j >= b.len() || !tag.ends_with('/') {
                 // an element opened here (or a start tag cut off at the end)
-                stack.push((tag_name(tag), line_at(lt)));
+                f(tag_name(tag), lt, true)
+            } else {
+                true
+            };
+            if !go_on {
+                return;
             }
             i = (j + 1).min(text.len());
         }
@@ -200,7 +205,42 @@ fn open_elements(text: &str) -> Vec<(&str, usize)> {
             break;
         }
     }
+}
+
+/// The elements still open at the end of `text`, with the line each
+/// started on.
+fn open_elements(text: &str) -> Vec<(&str, usize)> {
+    let mut stack = Vec::new();
+    walk_tags(text, |name, at, opening| {
+        if opening {
+            stack.push((name, text[..at].matches('\n').count() + 1));
+        } else if let Some(k) = stack.iter().rposition(|(n, _)| *n == name) {
+            stack.truncate(k);
+        }
+        true
+    });
     stack
+}
+
+/// libxml2's nesting limit (without XML_PARSE_HUGE, which libvirt does not set).
+const MAX_DEPTH: usize = 256;
+
+/// Where a document first nests deeper than libxml2 allows.
+fn excessive_depth(text: &str) -> Option<usize> {
+    let (mut depth, mut at) = (0usize, None);
+    walk_tags(text, |_, offset, opening| {
+        if opening {
+            depth += 1;
+            if depth > MAX_DEPTH + 1 {
+                at = Some(offset);
+                return false;
+            }
+        } else {
+            depth = depth.saturating_sub(1);
+        }
+        true
+    });
+    at
 }
 
 /// The message libxml2 gives for a malformed document, and where it points.
