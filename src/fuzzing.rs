@@ -67,9 +67,23 @@ pub fn documents(data: &[u8]) {
     }
 }
 
+/// What the daemon sends: RPC frames read from a byte stream, and the
+/// error structure a failed call carries.
+pub fn rpc(data: &[u8]) {
+    let mut stream = std::io::Cursor::new(data);
+    while let Ok(Some(_message)) = crate::util::rpc::read_message(&mut stream) {}
+    let _ = crate::util::rpc::error::WireError::decode(&mut crate::util::xdr::Decoder::new(data));
+}
+
 /// A fuzz target: any input must be handled without panicking.
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the regression replay.
-pub const TARGETS: &[(&str, Target)] =
-    &[("uri", uri), ("admin_uri", admin_uri), ("typed_params", typed_params), ("xml", xml), ("documents", documents)];
+pub const TARGETS: &[(&str, Target)] = &[
+    ("uri", uri),
+    ("admin_uri", admin_uri),
+    ("typed_params", typed_params),
+    ("xml", xml),
+    ("documents", documents),
+    ("rpc", rpc),
+];
