@@ -18,7 +18,7 @@ ARCHIVE := target/$(PROFILE)/libvirt.a
 NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 SIDE_LIBS := libvirt-qemu libvirt-lxc libvirt-admin
 
-.PHONY: all lib demo test test-rust test-c test-python test-valgrind-python check-generated generate fuzz \
+.PHONY: all lib demo test test-rust test-c test-python test-valgrind-python sweep check-generated generate fuzz \
         coverage-report check-coverage install clean bench lint
 
 all: lib
@@ -74,6 +74,13 @@ test-c: lib
 
 test-python: lib
 	$(PYTHON) -m pytest -q python-tests --libdir=$(abspath $(OUT))
+
+# the ABI-wide bad-input sweep: libvirt's measured API-layer answers
+# (api/semantics.json) against ours, every function and every bad input
+sweep: lib
+	rm -rf tools/probe/build/other
+	$(PYTHON) tools/probe/run_probe.py --lib $(abspath $(OUT)) --out $(BUILD)/semantics-ours.json --runs 1 --jobs 2
+	$(PYTHON) tools/probe/compare.py $(BUILD)/semantics-ours.json
 
 # every differential scenario on our library inside valgrind memcheck
 test-valgrind-python: lib

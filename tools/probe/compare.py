@@ -30,10 +30,12 @@ def safer(fn, r, rv, ov):
 
 
 def main():
-    ours = json.load(open(sys.argv[1]))
-    real = json.load(open(sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "api", "semantics.json")))
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    ours = json.load(open(args[0]))
+    real = json.load(open(args[1] if len(args) > 1 else os.path.join(ROOT, "api", "semantics.json")))
+    known = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "known_differences.json")))
     calls = same = 0
-    api_diffs, flag_diffs, crashes = [], [], []
+    api_diffs, flag_diffs, crashes, known_seen = [], [], [], []
     for fn, r in sorted(real.items()):
         o = ours.get(fn)
         if o is None:
@@ -50,6 +52,8 @@ def main():
                 same += 1
             elif key == "nonnull_args" and safer(fn, r, rv, ov):
                 same += 1
+            elif f"{fn}.{key}" in known:
+                known_seen.append(f"{fn}.{key}")
             elif key in API_KEYS:
                 api_diffs.append(f"{fn}.{key}:\n    real {json.dumps(rv)[:300]}\n    ours {json.dumps(ov)[:300]}")
             else:
@@ -57,12 +61,16 @@ def main():
     print(f"sweep: {len(real)} functions, {calls} answers compared, {same} identical; "
           f"{len(api_diffs)} API-layer differences, {len(flag_diffs)} flag/driver-level differences, "
           f"{len(crashes)} crashes on ours")
+    stale = sorted(set(known) - set(known_seen))
+    print(f"  {len(known_seen)} known differences (tools/probe/known_differences.json)")
     for d in api_diffs + crashes:
         print(" ", d)
+    for d in stale:
+        print(f"  {d}: listed as a known difference but now agrees: remove it")
     if "-v" in sys.argv:
         for d in flag_diffs:
             print("  driver:", d)
-    return 1 if api_diffs or crashes else 0
+    return 1 if api_diffs or crashes or stale else 0
 
 
 if __name__ == "__main__":
