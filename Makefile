@@ -64,7 +64,7 @@ demo: lib
 	$(CC) -Iinclude -o $(BUILD)/demo examples/demo.c -L$(OUT) -lvirt
 	LD_LIBRARY_PATH=$(OUT) $(BUILD)/demo
 
-test: lib check-generated check-coverage test-rust test-c test-python test-valgrind-python fuzz
+test: lib check-generated check-coverage test-rust test-c test-python test-valgrind-python sweep fuzz
 
 test-rust:
 	cargo test
