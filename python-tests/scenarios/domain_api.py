@@ -562,3 +562,20 @@ def api_event_sequences(libvirt):
         for f in os.listdir(tmp):
             os.unlink(os.path.join(tmp, f))
         os.rmdir(tmp)
+
+
+@scenario
+def api_unknown_architectures(libvirt):
+    # names outside libvirt 9.0.0's architecture list, in a definition and a CPU query
+    c = libvirt.open(URI)
+    out = []
+    for arch in ("none", "loongarch64", "x86_64"):
+        xml = ("<domain type='test'><name>vrs-arch</name><memory>1024</memory>"
+               "<os><type arch='%s'>hvm</type></os></domain>" % arch)
+        d = call(c.defineXML, xml)
+        if not isinstance(d, list):
+            d.undefine()
+            d = "defined"
+        out.append([arch, d, call(c.getCPUModelNames, arch) if arch != "x86_64" else None])
+    c.close()
+    return out

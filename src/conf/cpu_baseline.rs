@@ -69,50 +69,10 @@ const X86_MODELS: [&str; 58] = [
 
 const PPC64_MODELS: [&str; 7] = ["POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500"];
 
-/// Architecture names libvirt knows.
-const ARCHES: [&str; 36] = [
-    "alpha",
-    "armv6l",
-    "armv7l",
-    "armv7b",
-    "aarch64",
-    "cris",
-    "i686",
-    "ia64",
-    "lm32",
-    "m68k",
-    "microblaze",
-    "microblazeel",
-    "mips",
-    "mipsel",
-    "mips64",
-    "mips64el",
-    "openrisc",
-    "parisc",
-    "parisc64",
-    "ppc",
-    "ppcle",
-    "ppc64",
-    "ppc64le",
-    "ppcemb",
-    "riscv32",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sh4",
-    "sh4eb",
-    "sparc",
-    "sparc64",
-    "unicore32",
-    "x86_64",
-    "xtensa",
-    "xtensaeb",
-];
-
 /// The CPU models known for `arch`: libvirt's errors for an unknown
 /// architecture and for one no CPU driver handles.
 pub fn model_names(arch: &str, unknown_from: i32) -> Result<Vec<String>> {
-    if !ARCHES.contains(&arch) {
+    if !super::arch::is_known(arch) {
         return Err(Error::with_detail(unknown_from, VIR_ERR_INVALID_ARG, format!("cannot find architecture {arch}")));
     }
     let models: &[&str] = match arch {

@@ -1,6 +1,7 @@
 //! XML documents (domain, network, storage, ...): models, parsers and
 //! formatters shared by the drivers, one module per document.
 
+pub mod arch;
 pub mod capabilities;
 pub mod cpu_baseline;
 pub mod domain;

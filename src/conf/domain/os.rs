@@ -9,47 +9,6 @@ use roxmltree::Node;
 
 pub const OS_TYPES: &[&str] = &["hvm", "xen", "linux", "exe", "uml", "xenpvh"];
 
-pub const ARCHES: &[&str] = &[
-    "none",
-    "alpha",
-    "armv6l",
-    "armv7l",
-    "armv7b",
-    "aarch64",
-    "cris",
-    "i686",
-    "ia64",
-    "lm32",
-    "loongarch64",
-    "m68k",
-    "microblaze",
-    "microblazeel",
-    "mips",
-    "mipsel",
-    "mips64",
-    "mips64el",
-    "openrisc",
-    "parisc",
-    "parisc64",
-    "ppc",
-    "ppcle",
-    "ppc64",
-    "ppc64le",
-    "ppcemb",
-    "riscv32",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sh4",
-    "sh4eb",
-    "sparc",
-    "sparc64",
-    "unicore32",
-    "x86_64",
-    "xtensa",
-    "xtensaeb",
-];
-
 const TEXT: Text = Text::Str { trim: false };
 
 const OS_KIDS: &[&ESpec] = &[
@@ -110,7 +69,7 @@ impl Os {
             return Err(unsupported(format!("unknown OS type '{os_type}'")));
         };
         let arch = match t.and_then(|t| attr(t, "arch")) {
-            Some(a) => match ARCHES.iter().find(|x| **x == a) {
+            Some(a) => match crate::conf::arch::ARCHES.iter().find(|x| **x == a) {
                 Some(x) => *x,
                 None => return Err(unsupported(format!("Unknown architecture {a}"))),
             },

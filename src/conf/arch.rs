@@ -1,0 +1,45 @@
+//! The architecture names libvirt 9.0.0 knows (`virArch`); any other name,
+//! including "none" and later additions such as "loongarch64", is refused.
+
+pub const ARCHES: [&str; 36] = [
+    "alpha",
+    "armv6l",
+    "armv7l",
+    "armv7b",
+    "aarch64",
+    "cris",
+    "i686",
+    "ia64",
+    "lm32",
+    "m68k",
+    "microblaze",
+    "microblazeel",
+    "mips",
+    "mipsel",
+    "mips64",
+    "mips64el",
+    "openrisc",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppcle",
+    "ppc64",
+    "ppc64le",
+    "ppcemb",
+    "riscv32",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "unicore32",
+    "x86_64",
+    "xtensa",
+    "xtensaeb",
+];
+
+pub fn is_known(arch: &str) -> bool {
+    ARCHES.contains(&arch)
+}
