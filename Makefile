@@ -64,7 +64,7 @@ demo: lib
 	$(CC) -Iinclude -o $(BUILD)/demo examples/demo.c -L$(OUT) -lvirt
 	LD_LIBRARY_PATH=$(OUT) $(BUILD)/demo
 
-test: lib check-generated check-coverage test-rust test-c test-python test-valgrind-python sweep fuzz
+test: lib lint check-generated check-coverage test-rust test-c test-python test-sdist test-valgrind-python sweep fuzz
 
 test-rust:
 	cargo test
@@ -74,6 +74,11 @@ test-c: lib
 
 test-python: lib
 	$(PYTHON) -m pytest -q python-tests --libdir=$(abspath $(OUT))
+
+# libvirt-python 9.0.0 built from its PyPI sdist against an install of ours
+# (headers, pkg-config, API XML), then imported and used
+test-sdist: lib
+	WORK=$(abspath $(BUILD))/sdist sh tools/pip_sdist_test.sh $(abspath $(BUILD))/prefix
 
 # the ABI-wide bad-input sweep: libvirt's measured API-layer answers
 # (api/semantics.json) against ours, every function and every bad input
