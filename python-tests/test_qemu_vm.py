@@ -181,6 +181,18 @@ def read_console(libvirt, conn, dom, want, timeout):
     return got.decode(errors="replace")
 
 
+def live_fields(xml):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(xml)
+    return {
+        "type": root.get("type"),
+        "has_id": (root.get("id") or "").isdigit(),
+        "kernel": os.path.basename(root.findtext("os/kernel") or ""),
+        "console_pty": root.find("devices/console").get("type"),
+        "on_poweroff": root.findtext("on_poweroff"),
+    }
+
+
 def snapshot_fields(libvirt, xml):
     import xml.etree.ElementTree as ET
     root = ET.fromstring(xml)
@@ -232,6 +244,9 @@ def scenario(libvirt, guest, accel, tag):
         booted = wait_for(lambda: log_shows(serial_log, BANNER), BOOT_TIMEOUT)
         r.facts["boot_seconds"] = round(time.monotonic() - t0, 1)
         r("booted", lambda: booted)
+        r("info", lambda: dom.info()[:2] + dom.info()[3:4])
+        r("live_xml", lambda: live_fields(dom.XMLDesc(0)))
+        r("flags", lambda: [dom.isUpdated(), dom.hasManagedSaveImage(0), dom.autostart(), dom.OSType()])
 
         r("console", lambda: "%s tick" % BANNER in read_console(libvirt, conn, dom, BANNER + " tick", 15))
 
