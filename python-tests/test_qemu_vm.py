@@ -211,7 +211,7 @@ def ident(i):
     return "positive" if i > 0 else i
 
 
-def scenario(libvirt, guest, accel, tag):
+def scenario(libvirt, guest, accel, name):
     libvirt.registerErrorHandler(lambda *a: None, None)
     libvirt.virEventRegisterDefaultImpl()
 
@@ -221,9 +221,8 @@ def scenario(libvirt, guest, accel, tag):
 
     threading.Thread(target=loop, daemon=True).start()
 
-    name = "virtrs-vm-%s-%s" % (tag, uuid.uuid4().hex[:8])
-    disk = os.path.join(guest, "disk-%s.qcow2" % tag)
-    serial_log = os.path.join(guest, "serial-%s.log" % tag)
+    disk = os.path.join(guest, "disk-%s.qcow2" % name)
+    serial_log = os.path.join(guest, "serial-%s.log" % name)
     shutil.copyfile(os.path.join(guest, "disk.qcow2"), disk)
     os.chmod(disk, 0o644)
 
@@ -314,10 +313,9 @@ def scenario(libvirt, guest, accel, tag):
     return {"steps": json.loads(json.dumps(r.steps).replace(name, "<name>")), "facts": r.facts}
 
 
-def probe(libvirt, guest, accel):
+def probe(libvirt, guest, accel, name):
     """Whether a transient guest shows its banner under `accel` in time."""
     libvirt.registerErrorHandler(lambda *a: None, None)
-    name = "virtrs-vm-probe-" + uuid.uuid4().hex[:8]
     disk = os.path.join(guest, "disk-probe.qcow2")
     serial_log = os.path.join(guest, "serial-probe.log")
     shutil.copyfile(os.path.join(guest, "disk.qcow2"), disk)
@@ -337,6 +335,29 @@ def probe(libvirt, guest, accel):
                 pass
 
 
+def cleanup(libvirt, names):
+    """Destroys and undefines what a killed child left behind; the names it
+    found."""
+    libvirt.registerErrorHandler(lambda *a: None, None)
+    conn = libvirt.open(URI)
+    found = []
+    try:
+        for name in names:
+            try:
+                dom = conn.lookupByName(name)
+            except libvirt.libvirtError:
+                continue
+            found.append(name)
+            for f in (dom.destroy, lambda: dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)):
+                try:
+                    f()
+                except libvirt.libvirtError:
+                    pass
+    finally:
+        conn.close()
+    return found
+
+
 def reachable(libvirt):
     """None when qemu:///system answers, else why not."""
     libvirt.registerErrorHandler(lambda *a: None, None)
@@ -354,7 +375,9 @@ def child_main(argv):
     if mode == "reachable":
         res = reachable(libvirt)
     elif mode == "probe":
-        res = probe(libvirt, argv[1], argv[2])
+        res = probe(libvirt, argv[1], argv[2], argv[3])
+    elif mode == "cleanup":
+        res = cleanup(libvirt, argv[1:-1])
     else:
         try:
             res = scenario(libvirt, argv[1], argv[2], argv[3])
@@ -410,6 +433,10 @@ class Child:
             os.unlink(self.out)
 
 
+def unique_name(what):
+    return "virtrs-vm-%s-%s" % (what, uuid.uuid4().hex[:8])
+
+
 def skip_reason():
     if os.geteuid() != 0:
         return "needs root (qemu:///system and the guest's serial log)"
@@ -455,15 +482,25 @@ if pytest is not None:
         forced = os.environ.get("VIRT_RS_VM_ACCEL")
         if forced:
             return forced
-        if os.path.exists("/dev/kvm") and Child(["probe", guest, "kvm"]).result():
-            return "kvm"
+        if os.path.exists("/dev/kvm"):
+            name = unique_name("probe")
+            try:
+                if Child(["probe", guest, "kvm", name]).result():
+                    return "kvm"
+            finally:
+                Child(["cleanup", name]).result()
         return "qemu"
 
     def test_real_vm_lifecycle(guest, accel, libdir):
         # both at once: separate domains, disks and serial logs
-        real_child = Child(["run", guest, accel, "real"])
-        ours_child = Child(["run", guest, accel, "ours"], libdir=libdir)
-        real, ours = real_child.result(), ours_child.result()
+        names = [unique_name("real"), unique_name("ours")]
+        try:
+            real_child = Child(["run", guest, accel, names[0]])
+            ours_child = Child(["run", guest, accel, names[1]], libdir=libdir)
+            real, ours = real_child.result(), ours_child.result()
+        finally:
+            left = Child(["cleanup"] + names).result()
+        assert left == [], "the scenario left domains behind"
         print("accel:", accel, "real:", real.get("facts"), "ours:", ours.get("facts"))
         assert "raised" not in real, real
         assert "raised" not in ours, ours
