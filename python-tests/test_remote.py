@@ -32,9 +32,6 @@ ELSEWHERE = {
     "open_test_opaque_path": "in-process test driver: custom node files",
     "open_malformed_uri": "core URI parser",
     "open_uri_without_scheme": "core: message for a URI without driver name",
-    "destroy_then_create": "the remote driver does not yet refresh the handle's domain id after create/destroy",
-    "define_create_destroy_undefine": "the remote driver does not yet refresh the handle's domain id after create/destroy",
-    "undefine_running_makes_transient": "the remote driver does not yet refresh the handle's domain id after create/destroy",
 }
 
 
@@ -192,7 +189,6 @@ def create_updates_handle_id(libvirt):
 
 REMOTE_XFAIL = {
     "remote_unserved_bodies": UNSERVED,
-    "remote_create_updates_handle_id": "domain handles keep the id they were created with (core objects)",
 }
 
 

@@ -37,6 +37,23 @@ fn dom_flags(d: &Domain, flags: u32, plain: i32, with_flags: i32) -> Result<()> 
     Ok(())
 }
 
+/// Starts a defined domain; the handle takes the new id. The plain call's
+/// reply carries nothing, so (like libvirt's client) the id comes from a
+/// lookup by UUID; the flagged call's reply carries the domain.
+fn domain_create(d: &Domain, flags: u32) -> Result<()> {
+    let started = if flags == 0 {
+        call(&d.conn, REMOTE, proc::DOMAIN_CREATE, |e| d.enc(e))?;
+        call(&d.conn, REMOTE, proc::DOMAIN_LOOKUP_BY_UUID, |e| d.uuid.enc(e))?
+    } else {
+        call(&d.conn, REMOTE, proc::DOMAIN_CREATE_WITH_FLAGS, |e| {
+            d.enc(e);
+            e.u32(flags);
+        })?
+    };
+    d.id.set(super::reply::<Domain>(&d.conn, &started)?.id.get());
+    Ok(())
+}
+
 fn node_info(c: &Connect) -> Result<NodeInfo> {
     let r = call(c, REMOTE, proc::NODE_GET_INFO, |_| {})?;
     let mut d = Decoder::new(&r);
@@ -250,20 +267,14 @@ pub fn install(t: &mut DriverTable) {
         super::reply::<Vec<i32>>(c, &r)
     });
     t.domain.domain_undefine = Some(|d, f| dom_flags(d, f, proc::DOMAIN_UNDEFINE, proc::DOMAIN_UNDEFINE_FLAGS));
-    t.domain.domain_destroy = Some(|d, f| dom_flags(d, f, proc::DOMAIN_DESTROY, proc::DOMAIN_DESTROY_FLAGS));
-    t.domain.domain_shutdown = Some(|d, f| dom_flags(d, f, proc::DOMAIN_SHUTDOWN, proc::DOMAIN_SHUTDOWN_FLAGS));
-    t.domain.domain_create = Some(|d, f| {
-        // the reply carries the domain with its new id; the handle keeps the old one
-        if f == 0 {
-            call(&d.conn, REMOTE, proc::DOMAIN_CREATE, |e| d.enc(e))?;
-        } else {
-            call(&d.conn, REMOTE, proc::DOMAIN_CREATE_WITH_FLAGS, |e| {
-                d.enc(e);
-                e.u32(f);
-            })?;
-        }
+    t.domain.domain_destroy = Some(|d, f| {
+        dom_flags(d, f, proc::DOMAIN_DESTROY, proc::DOMAIN_DESTROY_FLAGS)?;
+        // as libvirt's client does, the handle forgets the id of the stopped domain
+        d.id.set(-1);
         Ok(())
     });
+    t.domain.domain_shutdown = Some(|d, f| dom_flags(d, f, proc::DOMAIN_SHUTDOWN, proc::DOMAIN_SHUTDOWN_FLAGS));
+    t.domain.domain_create = Some(domain_create);
     t.domain.domain_define_xml = Some(|c, xml, f| {
         let r = if f == 0 {
             call(c, REMOTE, proc::DOMAIN_DEFINE_XML, |e| xml.enc(e))?
