@@ -22,12 +22,14 @@
 #include <libvirt/virterror.h>
 
 #define URI "test:///default"
+#define REMOTE_URI "test+unix:///default"  /* the running system libvirtd */
 #define SAMPLE 1024      /* handles kept for get-info */
 #define MAX_THREADS 8
 #define LARGE_DISKS 64   /* + as many interfaces: 128 devices */
 
 struct bench {
     virConnectPtr conn;
+    virConnectPtr remote;               /* REMOTE_URI, for the RPC workloads */
     int n;                              /* entries in names/uuids */
     char (*names)[32];
     unsigned char (*uuids)[VIR_UUID_BUFLEN];
@@ -44,6 +46,7 @@ struct workload {
     int threads;
     int scale;                          /* measured against 1k..100k domains */
     int cold;                           /* runs with no connection held open */
+    int remote;                         /* calls through libvirtd (REMOTE_URI) */
     int (*prepare)(struct bench *);     /* 0 ok, 1 unsupported, -1 error */
     long (*op)(struct bench *, unsigned long i); /* units done, <0 error */
 };
@@ -233,6 +236,16 @@ static int prep_events(struct bench *b)
     return 0;
 }
 
+/* Through the daemon: one connection shared by the workload's threads. */
+static int prep_remote(struct bench *b)
+{
+    if (!b->remote && !(b->remote = virConnectOpen(REMOTE_URI))) {
+        fprintf(stderr, "%s: %s\n", REMOTE_URI, virGetLastErrorMessage());
+        return 1;                        /* no daemon here: reported, not fatal */
+    }
+    return 0;
+}
+
 /* ---- workloads: one operation each ---- */
 
 static long op_open_close(struct bench *b, unsigned long i)
@@ -305,6 +318,25 @@ static long op_lookup_info(struct bench *b, unsigned long i)
     return rc < 0 ? -1 : 1;
 }
 
+static long op_rpc_version(struct bench *b, unsigned long i)
+{
+    unsigned long v;
+    (void)i;
+    return virConnectGetLibVersion(b->remote, &v) < 0 ? -1 : 1;
+}
+
+/* two round trips (the free is local) */
+static long op_rpc_lookup_info(struct bench *b, unsigned long i)
+{
+    virDomainInfo info;
+    (void)i;
+    virDomainPtr d = virDomainLookupByName(b->remote, "test");
+    int rc = d ? virDomainGetInfo(d, &info) : -1;
+    if (d)
+        virDomainFree(d);
+    return rc < 0 ? -1 : 2;
+}
+
 static long op_list_all(struct bench *b, unsigned long i)
 {
     (void)i;
@@ -317,17 +349,21 @@ static long op_list_all(struct bench *b, unsigned long i)
 }
 
 static const struct workload workloads[] = {
-    { "open-close", "open+close of " URI, 1, 0, 1, NULL, op_open_close },
-    { "define-undefine", "define+undefine, small domain", 1, 0, 0, NULL, op_define_undefine },
-    { "define-dumpxml-large", "define+dumpxml+undefine, 128 devices", 1, 0, 0, prep_large, op_define_dump_large },
-    { "lifecycle", "create+suspend+resume+destroy", 1, 0, 0, prep_own_domain, op_lifecycle },
-    { "events", "lifecycle events delivered", 1, 0, 0, prep_events, op_suspend_resume },
-    { "threads-2", "lookup+get-info+free, 2 threads", 2, 0, 0, NULL, op_lookup_info },
-    { "threads-8", "lookup+get-info+free, 8 threads", 8, 0, 0, NULL, op_lookup_info },
-    { "lookup-name", "lookup by name+free", 1, 1, 0, NULL, op_lookup_name },
-    { "lookup-uuid", "lookup by UUID+free", 1, 1, 0, NULL, op_lookup_uuid },
-    { "get-info", "get-info", 1, 1, 0, NULL, op_get_info },
-    { "list-all", "domain listed by list-all", 1, 1, 0, NULL, op_list_all },
+    { "open-close", "open+close of " URI, 1, 0, 1, 0, NULL, op_open_close },
+    { "define-undefine", "define+undefine, small domain", 1, 0, 0, 0, NULL, op_define_undefine },
+    { "define-dumpxml-large", "define+dumpxml+undefine, 128 devices", 1, 0, 0, 0, prep_large, op_define_dump_large },
+    { "lifecycle", "create+suspend+resume+destroy", 1, 0, 0, 0, prep_own_domain, op_lifecycle },
+    { "events", "lifecycle events delivered", 1, 0, 0, 0, prep_events, op_suspend_resume },
+    { "threads-2", "lookup+get-info+free, 2 threads", 2, 0, 0, 0, NULL, op_lookup_info },
+    { "threads-8", "lookup+get-info+free, 8 threads", 8, 0, 0, 0, NULL, op_lookup_info },
+    { "lookup-name", "lookup by name+free", 1, 1, 0, 0, NULL, op_lookup_name },
+    { "lookup-uuid", "lookup by UUID+free", 1, 1, 0, 0, NULL, op_lookup_uuid },
+    { "get-info", "get-info", 1, 1, 0, 0, NULL, op_get_info },
+    { "list-all", "domain listed by list-all", 1, 1, 0, 0, NULL, op_list_all },
+    { "rpc-version", "round trip: get-lib-version via libvirtd, 1 thread", 1, 0, 1, 1, prep_remote, op_rpc_version },
+    { "rpc-version-8", "round trip: get-lib-version via libvirtd, 8 threads", 8, 0, 1, 1, prep_remote, op_rpc_version },
+    { "rpc-lookup-info", "round trip: lookup+get-info via libvirtd, 1 thread", 1, 0, 1, 1, prep_remote, op_rpc_lookup_info },
+    { "rpc-lookup-info-8", "round trip: lookup+get-info via libvirtd, 8 threads", 8, 0, 1, 1, prep_remote, op_rpc_lookup_info },
 };
 #define NWORKLOADS (sizeof workloads / sizeof *workloads)
 
@@ -402,7 +438,8 @@ static void run_workload(struct bench *b, const struct workload *w, double secs)
         prep = w->prepare(b);
     if (prep) {
         printf("{\"workload\": \"%s\", \"status\": \"%s\", \"error\": \"%s\"}\n", w->name,
-               prep > 0 ? "unsupported" : "error", prep > 0 ? "registration failed" : "prepare failed");
+               prep > 0 ? "unsupported" : "error",
+               prep < 0 ? "prepare failed" : w->remote ? "no daemon at " REMOTE_URI : "registration failed");
         return;
     }
     double t0 = now(), cpu0 = clock_secs(CLOCK_PROCESS_CPUTIME_ID);
@@ -432,8 +469,9 @@ int main(int argc, char **argv)
 
     if (argc == 2 && !strcmp(argv[1], "--list")) {
         for (size_t k = 0; k < NWORKLOADS; k++)
-            printf("{\"name\": \"%s\", \"what\": \"%s\", \"threads\": %d, \"scale\": %d}\n",
-                   workloads[k].name, workloads[k].what, workloads[k].threads, workloads[k].scale);
+            printf("{\"name\": \"%s\", \"what\": \"%s\", \"threads\": %d, \"scale\": %d, \"remote\": %d}\n",
+                   workloads[k].name, workloads[k].what, workloads[k].threads, workloads[k].scale,
+                   workloads[k].remote);
         return 0;
     }
     while ((opt = getopt(argc, argv, "n:t:c:")) != -1) {

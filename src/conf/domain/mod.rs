@@ -101,6 +101,32 @@ fn opt_text(n: Node, name: &str) -> Option<String> {
 }
 
 impl DomainDef {
+    /// Gives back the spare capacity of the parsed lists and elements,
+    /// for a definition that stays in memory.
+    pub fn shrink_to_fit(&mut self) {
+        let boxed = [
+            &mut self.blkiotune,
+            &mut self.memory_backing,
+            &mut self.vcpus,
+            &mut self.cputune,
+            &mut self.resource,
+            &mut self.idmap,
+            &mut self.features,
+            &mut self.pm,
+            &mut self.keywrap,
+        ];
+        boxed.into_iter().flatten().for_each(|e| e.shrink_to_fit());
+        tree::shrink_elems(&mut self.sysinfo);
+        self.os.rest.shrink_to_fit();
+        self.clock.shrink_to_fit();
+        self.devices.lists.iter_mut().for_each(|(_, l)| tree::shrink_elems(l));
+        self.devices.lists.shrink_to_fit();
+        self.metadata.shrink_to_fit();
+        self.perf.shrink_to_fit();
+        self.seclabels.shrink_to_fit();
+        self.name.shrink_to_fit();
+    }
+
     /// Parses a definition as `virDomainDefineXML` reads it.
     pub fn parse(text: &str) -> Result<DomainDef> {
         let doc = xml::parse_root(text, "domain_definition", "domain")?;

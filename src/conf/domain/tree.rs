@@ -68,6 +68,17 @@ impl Elem {
         Elem { name, attrs: Attrs::default(), text: None, kids: Vec::new(), block: false }
     }
 
+    /// Gives back the spare capacity parsing left (a definition kept in
+    /// memory for long should hold only what it uses).
+    pub fn shrink_to_fit(&mut self) {
+        self.attrs.0.shrink_to_fit();
+        self.attrs.0.iter_mut().for_each(|(_, v)| v.shrink_to_fit());
+        if let Some(t) = self.text.as_mut() {
+            t.shrink_to_fit();
+        }
+        shrink_elems(&mut self.kids);
+    }
+
     pub fn parse(n: Node, spec: &'static ESpec) -> Result<Elem> {
         let attrs = Attrs::parse(n, spec.attrs)?;
         let text = match spec.text {
@@ -147,4 +158,10 @@ impl Elem {
             }
         }
     }
+}
+
+/// [`Elem::shrink_to_fit`] over a list and the list itself.
+pub fn shrink_elems(v: &mut Vec<Elem>) {
+    v.iter_mut().for_each(Elem::shrink_to_fit);
+    v.shrink_to_fit();
 }

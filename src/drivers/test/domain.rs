@@ -3,7 +3,7 @@
 //! and lifecycle events. Tuning lives in `domain_tune`, the rest of the
 //! domain calls in `domain_misc`.
 
-use super::domain_state::{Added, DomObj, DomainStore};
+use super::domain_state::{Added, DomObj, DomainStore, Ident};
 use super::*;
 use crate::conf::domain::devices::net;
 use crate::conf::domain::DomainDef;
@@ -18,6 +18,11 @@ pub(super) fn store(c: &Connect) -> MutexGuard<'_, DomainStore> {
 
 pub(super) fn handle(c: &Connect, o: &DomObj) -> Domain {
     Domain { conn: c.clone(), name: o.def.name.clone(), uuid: o.def.uuid, id: DomId::new(o.id) }
+}
+
+/// A handle from the store's identity table (lookups and listings).
+fn handle_of(c: &Connect, i: &Ident) -> Domain {
+    Domain { conn: c.clone(), name: i.name().to_string(), uuid: i.uuid, id: DomId::new(i.id) }
 }
 
 /// Lookups that find nothing.
@@ -191,17 +196,14 @@ fn define(c: &Connect, xml: &str, flags: u32) -> Result<Domain> {
     let def = parse_def(xml)?;
     let mut s = store(c);
     let (u, added) = s.add(def, false, false)?;
-    let o = s.update(&u, |o| {
-        o.persistent = true;
-        o.clone()
-    });
-    let o = o.expect("just added");
+    s.update(&u, |o| o.persistent = true);
+    let o = s.get(&u).expect("just added");
     let detail = match added {
         Added::New => VIR_DOMAIN_EVENT_DEFINED_ADDED,
         Added::Replaced => VIR_DOMAIN_EVENT_DEFINED_UPDATED,
     };
-    s.emit(&o, VIR_DOMAIN_EVENT_DEFINED, detail);
-    Ok(handle(c, &o))
+    s.emit(o, VIR_DOMAIN_EVENT_DEFINED, detail);
+    Ok(handle(c, o))
 }
 
 fn create_xml(c: &Connect, xml: &str, flags: u32) -> Result<Domain> {
@@ -227,9 +229,9 @@ fn undefine(d: &Domain, flags: u32) -> Result<()> {
             ));
         }
         o.managed_save = false;
-        let o = o.clone();
-        s.emit(&o, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
-        if o.active() {
+        let (subject, active) = (o.subject(), o.active());
+        s.announce(subject, VIR_DOMAIN_EVENT_UNDEFINED, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED);
+        if active {
             s.update(&u, |o| o.persistent = false);
         } else {
             s.remove(&u);
@@ -267,8 +269,8 @@ fn suspend(d: &Domain) -> Result<()> {
             return Err(test_internal(format!("domain '{}' not running", d.name)));
         }
         o.set_state(VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER);
-        let o = o.clone();
-        s.emit(&o, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
+        let subject = o.subject();
+        s.announce(subject, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED);
         Ok(())
     })
 }
@@ -280,8 +282,8 @@ fn resume(d: &Domain) -> Result<()> {
             return Err(test_internal(format!("domain '{}' not paused", d.name)));
         }
         o.set_state(VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED);
-        let o = o.clone();
-        s.emit(&o, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
+        let subject = o.subject();
+        s.announce(subject, VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED);
         Ok(())
     })
 }
@@ -362,7 +364,9 @@ pub(super) fn for_defs(o: &mut DomObj, flags: u32, mut f: impl FnMut(&mut Domain
 
 fn list_all(c: &Connect, flags: u32) -> Result<Vec<Domain>> {
     unsupported_flags(flags, 0xffff, "testConnectListAllDomains")?;
-    Ok(store(c).iter().filter(|o| matches(o, flags)).map(|o| handle(c, o)).collect())
+    // without filter flags a listing reads only the identity table
+    let s = store(c);
+    Ok(s.entries().filter(|(_, o)| flags == 0 || matches(o, flags)).map(|(i, _)| handle_of(c, i)).collect())
 }
 
 fn get_info(d: &Domain) -> Result<DomainInfo> {
@@ -437,9 +441,9 @@ pub fn install(t: &mut DriverTable) {
             Ok(names)
         }),
         connect_list_all_domains: Some(list_all),
-        domain_lookup_by_id: Some(|c, id| store(c).by_id(id).map(|o| handle(c, o)).ok_or_else(not_found)),
-        domain_lookup_by_name: Some(|c, name| store(c).by_name(name).map(|o| handle(c, o)).ok_or_else(not_found)),
-        domain_lookup_by_uuid: Some(|c, u: &Uuid| store(c).get(u).map(|o| handle(c, o)).ok_or_else(not_found)),
+        domain_lookup_by_id: Some(|c, id| store(c).ident_by_id(id).map(|i| handle_of(c, i)).ok_or_else(not_found)),
+        domain_lookup_by_name: Some(|c, name| store(c).ident_by_name(name).map(|i| handle_of(c, i)).ok_or_else(not_found)),
+        domain_lookup_by_uuid: Some(|c, u: &Uuid| store(c).ident(u).map(|i| handle_of(c, i)).ok_or_else(not_found)),
         domain_define_xml: Some(define),
         domain_create_xml: Some(create_xml),
         domain_undefine: Some(undefine),

@@ -49,14 +49,6 @@ impl DomObj {
         self.id != -1
     }
 
-    pub fn name(&self) -> &str {
-        &self.def.name
-    }
-
-    pub fn uuid(&self) -> Uuid {
-        self.def.uuid
-    }
-
     pub fn subject(&self) -> Subject {
         Subject { name: self.def.name.clone(), uuid: self.def.uuid, id: self.id }
     }
@@ -112,11 +104,84 @@ pub enum Added {
     Replaced,
 }
 
-/// All domains of one host.
+/// A domain's name stored inline when short, so that the name index and
+/// the identity table need no separate allocation to compare or copy it.
+#[derive(Clone)]
+enum Name {
+    Inline(u8, [u8; INLINE_NAME]),
+    Heap(Box<str>),
+}
+
+const INLINE_NAME: usize = 30;
+
+impl Name {
+    fn new(s: &str) -> Name {
+        if s.len() <= INLINE_NAME {
+            let mut b = [0u8; INLINE_NAME];
+            b[..s.len()].copy_from_slice(s.as_bytes());
+            Name::Inline(s.len() as u8, b)
+        } else {
+            Name::Heap(s.into())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // built from a &str cut at its own length, so always UTF-8
+            Name::Inline(n, b) => std::str::from_utf8(&b[..*n as usize]).unwrap_or_default(),
+            Name::Heap(s) => s,
+        }
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, o: &Name) -> bool {
+        self.as_str() == o.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    // hashes as the str it borrows as (the map looks names up by &str)
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+/// What a lookup or a listing hands out (name, UUID, id), kept apart from
+/// the large definitions: those calls touch only this dense table.
+#[derive(Clone)]
+pub struct Ident {
+    pub uuid: Uuid,
+    pub id: i32,
+    name: Name,
+}
+
+impl Ident {
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+}
+
+struct Slot {
+    ident: Ident,
+    // boxed: moving a slot (removal) moves a pointer, not a definition
+    obj: Box<DomObj>,
+}
+
+/// All domains of one host: a dense table of slots indexed by UUID, name
+/// and running id (O(1) lookups, no allocation proportional to the count).
 pub struct DomainStore {
-    // boxed: the table stays small and lookups touch little memory
-    objs: HashMap<Uuid, Box<DomObj>>,
-    by_name: HashMap<String, Uuid>,
+    slots: Vec<Slot>,
+    by_uuid: HashMap<Uuid, u32>,
+    by_name: HashMap<Name, u32>,
     by_id: BTreeMap<i32, Uuid>,
     next_id: i32,
     pub events: EventQueue,
@@ -132,11 +197,23 @@ fn invalid(msg: String) -> Error {
 
 impl DomainStore {
     pub fn new(events: EventQueue) -> DomainStore {
-        DomainStore { objs: HashMap::new(), by_name: HashMap::new(), by_id: BTreeMap::new(), next_id: 1, events }
+        DomainStore {
+            slots: Vec::new(),
+            by_uuid: HashMap::new(),
+            by_name: HashMap::new(),
+            by_id: BTreeMap::new(),
+            next_id: 1,
+            events,
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &DomObj> {
-        self.objs.values().map(|b| &**b)
+        self.slots.iter().map(|s| &*s.obj)
+    }
+
+    /// Every domain's identity with its object (read only when needed).
+    pub fn entries(&self) -> impl Iterator<Item = (&Ident, &DomObj)> {
+        self.slots.iter().map(|s| (&s.ident, &*s.obj))
     }
 
     /// Running domains in id order.
@@ -144,20 +221,33 @@ impl DomainStore {
         self.by_id.keys().copied()
     }
 
+    fn slot(&self, u: &Uuid) -> Option<&Slot> {
+        self.by_uuid.get(u).map(|&i| &self.slots[i as usize])
+    }
+
     pub fn get(&self, u: &Uuid) -> Option<&DomObj> {
-        self.objs.get(u).map(|b| &**b)
+        self.slot(u).map(|s| &*s.obj)
     }
 
     pub fn get_mut(&mut self, u: &Uuid) -> Option<&mut DomObj> {
-        self.objs.get_mut(u).map(|b| &mut **b)
+        let i = *self.by_uuid.get(u)?;
+        Some(&mut *self.slots[i as usize].obj)
     }
 
     pub fn by_name(&self, name: &str) -> Option<&DomObj> {
-        self.by_name.get(name).and_then(|u| self.get(u))
+        self.by_name.get(name).map(|&i| &*self.slots[i as usize].obj)
     }
 
-    pub fn by_id(&self, id: i32) -> Option<&DomObj> {
-        self.by_id.get(&id).and_then(|u| self.get(u))
+    pub fn ident(&self, u: &Uuid) -> Option<&Ident> {
+        self.slot(u).map(|s| &s.ident)
+    }
+
+    pub fn ident_by_name(&self, name: &str) -> Option<&Ident> {
+        self.by_name.get(name).map(|&i| &self.slots[i as usize].ident)
+    }
+
+    pub fn ident_by_id(&self, id: i32) -> Option<&Ident> {
+        self.by_id.get(&id).and_then(|u| self.ident(u))
     }
 
     pub fn take_id(&mut self) -> i32 {
@@ -168,11 +258,13 @@ impl DomainStore {
 
     /// Keeps the id index in step after `f` changes a domain.
     pub fn update<T>(&mut self, u: &Uuid, f: impl FnOnce(&mut DomObj) -> T) -> Option<T> {
-        let obj = self.objs.get_mut(u)?;
-        let old_id = obj.id;
-        let r = f(obj);
-        let new_id = obj.id;
+        let i = *self.by_uuid.get(u)?;
+        let slot = &mut self.slots[i as usize];
+        let old_id = slot.obj.id;
+        let r = f(&mut slot.obj);
+        let new_id = slot.obj.id;
         if old_id != new_id {
+            slot.ident.id = new_id;
             if old_id >= 0 {
                 self.by_id.remove(&old_id);
             }
@@ -184,33 +276,41 @@ impl DomainStore {
     }
 
     pub fn remove(&mut self, u: &Uuid) -> Option<Box<DomObj>> {
-        let obj = self.objs.remove(u)?;
-        self.by_name.remove(obj.name());
-        if obj.id >= 0 {
-            self.by_id.remove(&obj.id);
+        let i = self.by_uuid.remove(u)? as usize;
+        let slot = self.slots.swap_remove(i);
+        self.by_name.remove(slot.ident.name.as_str());
+        if slot.obj.id >= 0 {
+            self.by_id.remove(&slot.obj.id);
         }
-        Some(obj)
+        if let Some(moved) = self.slots.get(i) {
+            // the last slot took the removed one's place
+            self.by_uuid.insert(moved.ident.uuid, i as u32);
+            self.by_name.insert(moved.ident.name.clone(), i as u32);
+        }
+        Some(slot.obj)
     }
 
     /// Renames a domain in the name index.
     pub fn rename(&mut self, u: &Uuid, new_name: &str) {
-        if let Some(obj) = self.objs.get_mut(u) {
-            self.by_name.remove(&obj.def.name);
-            obj.def.name = new_name.to_string();
-            if let Some(n) = obj.new_def.as_mut() {
-                n.name = new_name.to_string();
-            }
-            self.by_name.insert(new_name.to_string(), *u);
+        let Some(&i) = self.by_uuid.get(u) else { return };
+        let slot = &mut self.slots[i as usize];
+        self.by_name.remove(slot.ident.name.as_str());
+        slot.obj.def.name = new_name.to_string();
+        if let Some(n) = slot.obj.new_def.as_mut() {
+            n.name = new_name.to_string();
         }
+        slot.ident.name = Name::new(new_name);
+        self.by_name.insert(slot.ident.name.clone(), i);
     }
 
     /// Adds a definition as libvirt's domain list does: a new domain, or
     /// the definition of the domain with the same UUID and name. `live`
     /// makes it the running definition (creation); `check_live` refuses a
     /// domain already running or starting.
-    pub fn add(&mut self, def: DomainDef, live: bool, check_live: bool) -> Result<(Uuid, Added)> {
+    pub fn add(&mut self, mut def: DomainDef, live: bool, check_live: bool) -> Result<(Uuid, Added)> {
+        def.shrink_to_fit();
         let u = def.uuid;
-        if let Some(vm) = self.objs.get_mut(&u) {
+        if let Some(vm) = self.get_mut(&u) {
             if vm.def.name != def.name {
                 return Err(failed(format!(
                     "domain '{}' is already defined with uuid {}",
@@ -243,20 +343,28 @@ impl DomainStore {
             }
             return Ok((u, if replaced { Added::Replaced } else { Added::New }));
         }
-        if let Some(other) = self.by_name(&def.name) {
+        if let Some(other) = self.ident_by_name(&def.name) {
             return Err(failed(format!(
                 "domain '{}' already exists with uuid {}",
                 def.name,
-                uuid::format(&other.uuid())
+                uuid::format(&other.uuid)
             )));
         }
-        self.by_name.insert(def.name.clone(), u);
-        self.objs.insert(u, Box::new(DomObj::new(def)));
+        let i = self.slots.len() as u32;
+        let ident = Ident { uuid: u, id: -1, name: Name::new(&def.name) };
+        self.by_name.insert(ident.name.clone(), i);
+        self.by_uuid.insert(u, i);
+        self.slots.push(Slot { ident, obj: Box::new(DomObj::new(def)) });
         Ok((u, Added::New))
     }
 
     pub fn emit(&self, obj: &DomObj, event: i32, detail: i32) {
-        self.events.queue(Event::DomainLifecycle { domain: obj.subject(), event, detail });
+        self.announce(obj.subject(), event, detail);
+    }
+
+    /// Queues a lifecycle event about `domain`.
+    pub fn announce(&self, domain: Subject, event: i32, detail: i32) {
+        self.events.queue(Event::DomainLifecycle { domain, event, detail });
     }
 }
 
@@ -273,16 +381,30 @@ mod tests {
     }
 
     #[test]
+    fn removal_keeps_the_other_domains_reachable() {
+        let mut s = DomainStore::new(EventQueue::new());
+        let long = "a-domain-name-longer-than-the-inline-buffer";
+        let names = ["d1", "d2", long];
+        let us: Vec<Uuid> = (0..3).map(|n| s.add(def(names[n], n as u8), false, false).unwrap().0).collect();
+        s.remove(&us[0]);
+        for n in 1..3 {
+            assert_eq!(s.ident(&us[n]).map(|i| i.name().to_string()), Some(names[n].to_string()));
+            assert_eq!(s.by_name(names[n]).map(|o| o.def.uuid), Some(us[n]));
+        }
+        assert!(s.ident_by_name("d1").is_none() && s.iter().count() == 2);
+    }
+
+    #[test]
     fn indexes_follow_adds_starts_and_removals() {
         let mut s = DomainStore::new(EventQueue::new());
         let (u, _) = s.add(def("a", 1), false, false).unwrap();
-        assert!(s.by_name("a").is_some() && s.by_id(1).is_none());
+        assert!(s.by_name("a").is_some() && s.ident_by_id(1).is_none());
         let id = s.take_id();
         s.update(&u, |o| {
             o.persistent = true;
             o.start(id, VIR_DOMAIN_RUNNING_BOOTED)
         });
-        assert_eq!(s.by_id(id).map(|o| o.name().to_string()), Some("a".into()));
+        assert_eq!(s.ident_by_id(id).map(|i| i.name().to_string()), Some("a".into()));
         s.update(&u, |o| o.stop(VIR_DOMAIN_SHUTOFF_DESTROYED));
         assert!(s.active_ids().next().is_none());
         let e = s.add(def("a", 2), false, false).unwrap_err();
