@@ -21,6 +21,9 @@ pub trait HandleClass {
     const INVALID: i32;
     /// `virErrorDomain` of that error.
     const FROM: i32;
+    /// Whether a failure is also recorded on the object's connection
+    /// (admin handles have no such slot).
+    const HAS_ERROR_SLOT: bool = true;
     /// The connection handle the object belongs to (null for connections).
     fn owner(&self) -> *mut ConnectHandle;
     /// The connection, where the object has one.
@@ -81,9 +84,11 @@ impl<T: HandleClass> Handle<T> {
         }
         // SAFETY: the magic matched, so this is a live handle of class T.
         let h = unsafe { &*ptr };
-        // a connection owns itself; any other object names its connection
-        let owner = h.value.owner();
-        entry::note_connection(if owner.is_null() { ptr.cast() } else { owner });
+        if T::HAS_ERROR_SLOT {
+            // a connection owns itself; any other object names its connection
+            let owner = h.value.owner();
+            entry::note_connection(if owner.is_null() { ptr.cast() } else { owner });
+        }
         Ok(h)
     }
 
@@ -284,10 +289,4 @@ child_class!(
 );
 child_class!(StreamHandle, Stream, 0x7669_720e, VIR_ERR_INVALID_STREAM, VIR_FROM_STREAMS);
 
-/// Handles of the admin library (no admin driver yet: opening one fails).
-pub struct AdmConnection;
-pub struct AdmServer;
-pub struct AdmClient;
-child_class!(AdmConnectHandle, AdmConnection, 0x7669_7281, VIR_ERR_INVALID_CONN, VIR_FROM_ADMIN);
-child_class!(AdmServerHandle, AdmServer, 0x7669_7282, VIR_ERR_INVALID_ARG, VIR_FROM_ADMIN);
-child_class!(AdmClientHandle, AdmClient, 0x7669_7283, VIR_ERR_INVALID_ARG, VIR_FROM_ADMIN);
+pub use super::admin_handle::{AdmClientHandle, AdmConnectHandle, AdmServerHandle};

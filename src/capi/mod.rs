@@ -3,6 +3,7 @@
 //! the hand-written body in `api/`, or reports `VIR_ERR_NO_SUPPORT` where
 //! no body exists yet.
 
+pub mod admin_handle;
 pub mod api;
 pub mod auth;
 pub mod entry;

@@ -3165,85 +3165,85 @@ pub unsafe extern "C" fn virtrs_virDomainLxcOpenNamespace(domain: virDomainPtr, 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientClose(client: virAdmClientPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientClose checks each before use.
-    run("virAdmClientClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; api::admin::virAdmClientClose(client, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientFree(client: virAdmClientPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientFree checks each before use.
-    run("virAdmClientFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _ = if client.is_null() { None } else { Some(AdmClientHandle::check(client)?) }; api::admin::virAdmClientFree(client) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetID(client: virAdmClientPtr) -> c_ulonglong {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetID checks each before use.
-    run("virAdmClientGetID", crate::generated::consts::VIR_FROM_ADMIN, 0, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetID", crate::generated::consts::VIR_FROM_ADMIN, c_ulonglong::MAX, || unsafe { { let h = AdmClientHandle::check(client)?; api::admin::virAdmClientGetID(client) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetInfo(client: virAdmClientPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetInfo checks each before use.
-    run("virAdmClientGetInfo", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetInfo", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; api::admin::virAdmClientGetInfo(client, params, nparams, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetTimestamp(client: virAdmClientPtr) -> c_longlong {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetTimestamp checks each before use.
-    run("virAdmClientGetTimestamp", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetTimestamp", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; api::admin::virAdmClientGetTimestamp(client) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmClientGetTransport(client: virAdmClientPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmClientGetTransport checks each before use.
-    run("virAdmClientGetTransport", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmClientGetTransport", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmClientHandle::check(client)?; api::admin::virAdmClientGetTransport(client) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectClose(conn: virAdmConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectClose checks each before use.
-    run("virAdmConnectClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectClose", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _ = if conn.is_null() { None } else { Some(AdmConnectHandle::check(conn)?) }; api::admin::virAdmConnectClose(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetLibVersion(conn: virAdmConnectPtr, libVer: *mut c_ulonglong) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetLibVersion checks each before use.
-    run("virAdmConnectGetLibVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetLibVersion", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectGetLibVersion(conn, libVer) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetLoggingFilters(conn: virAdmConnectPtr, filters: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetLoggingFilters checks each before use.
-    run("virAdmConnectGetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectGetLoggingFilters(conn, filters, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetLoggingOutputs(conn: virAdmConnectPtr, outputs: *mut *mut c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetLoggingOutputs checks each before use.
-    run("virAdmConnectGetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectGetLoggingOutputs(conn, outputs, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectGetURI(conn: virAdmConnectPtr) -> *mut c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectGetURI checks each before use.
-    run("virAdmConnectGetURI", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectGetURI", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectGetURI(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectIsAlive(conn: virAdmConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectIsAlive checks each before use.
-    run("virAdmConnectIsAlive", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectIsAlive", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _ = if conn.is_null() { None } else { Some(AdmConnectHandle::check(conn)?) }; api::admin::virAdmConnectIsAlive(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectListServers(conn: virAdmConnectPtr, servers: *mut *mut virAdmServerPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectListServers checks each before use.
-    run("virAdmConnectListServers", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectListServers", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectListServers(conn, servers, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectLookupServer(conn: virAdmConnectPtr, name: *const c_char, flags: c_uint) -> virAdmServerPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectLookupServer checks each before use.
-    run("virAdmConnectLookupServer", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectLookupServer", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectLookupServer(conn, name, flags) } })
 }
 
 #[no_mangle]
@@ -3255,37 +3255,37 @@ pub unsafe extern "C" fn virtrs_virAdmConnectOpen(name: *const c_char, flags: c_
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectRef(conn: virAdmConnectPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectRef checks each before use.
-    run("virAdmConnectRef", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectRef", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectRef(conn) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectRegisterCloseCallback(conn: virAdmConnectPtr, cb: virAdmConnectCloseFunc, opaque: *mut c_void, freecb: virFreeCallback) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectRegisterCloseCallback checks each before use.
-    run("virAdmConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectRegisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectRegisterCloseCallback(conn, cb, opaque, freecb) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectSetDaemonTimeout(conn: virAdmConnectPtr, timeout: c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectSetDaemonTimeout checks each before use.
-    run("virAdmConnectSetDaemonTimeout", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectSetDaemonTimeout", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectSetDaemonTimeout(conn, timeout, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectSetLoggingFilters(conn: virAdmConnectPtr, filters: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectSetLoggingFilters checks each before use.
-    run("virAdmConnectSetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectSetLoggingFilters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectSetLoggingFilters(conn, filters, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectSetLoggingOutputs(conn: virAdmConnectPtr, outputs: *const c_char, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectSetLoggingOutputs checks each before use.
-    run("virAdmConnectSetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectSetLoggingOutputs", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectSetLoggingOutputs(conn, outputs, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmConnectUnregisterCloseCallback(conn: virAdmConnectPtr, cb: virAdmConnectCloseFunc) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmConnectUnregisterCloseCallback checks each before use.
-    run("virAdmConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmConnectUnregisterCloseCallback", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmConnectHandle::check(conn)?; api::admin::virAdmConnectUnregisterCloseCallback(conn, cb) } })
 }
 
 #[no_mangle]
@@ -3303,55 +3303,55 @@ pub unsafe extern "C" fn virtrs_virAdmInitialize() -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerFree(srv: virAdmServerPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerFree checks each before use.
-    run("virAdmServerFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerFree", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let _ = if srv.is_null() { None } else { Some(AdmServerHandle::check(srv)?) }; api::admin::virAdmServerFree(srv) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerGetClientLimits(srv: virAdmServerPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerGetClientLimits checks each before use.
-    run("virAdmServerGetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerGetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerGetClientLimits(srv, params, nparams, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerGetName(srv: virAdmServerPtr) -> *const c_char {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerGetName checks each before use.
-    run("virAdmServerGetName", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null(), || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerGetName", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null(), || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerGetName(srv) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerGetThreadPoolParameters(srv: virAdmServerPtr, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerGetThreadPoolParameters checks each before use.
-    run("virAdmServerGetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerGetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerGetThreadPoolParameters(srv, params, nparams, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerListClients(srv: virAdmServerPtr, clients: *mut *mut virAdmClientPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerListClients checks each before use.
-    run("virAdmServerListClients", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerListClients", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerListClients(srv, clients, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerLookupClient(srv: virAdmServerPtr, id: c_ulonglong, flags: c_uint) -> virAdmClientPtr {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerLookupClient checks each before use.
-    run("virAdmServerLookupClient", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerLookupClient", crate::generated::consts::VIR_FROM_ADMIN, std::ptr::null_mut(), || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerLookupClient(srv, id, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerSetClientLimits(srv: virAdmServerPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerSetClientLimits checks each before use.
-    run("virAdmServerSetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerSetClientLimits", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerSetClientLimits(srv, params, nparams, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerSetThreadPoolParameters(srv: virAdmServerPtr, params: virTypedParameterPtr, nparams: c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerSetThreadPoolParameters checks each before use.
-    run("virAdmServerSetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerSetThreadPoolParameters", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerSetThreadPoolParameters(srv, params, nparams, flags) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virAdmServerUpdateTlsFiles(srv: virAdmServerPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virAdmServerUpdateTlsFiles checks each before use.
-    run("virAdmServerUpdateTlsFiles", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; Err(crate::core::error::Error::no_support()) } })
+    run("virAdmServerUpdateTlsFiles", crate::generated::consts::VIR_FROM_ADMIN, -1, || unsafe { { let h = AdmServerHandle::check(srv)?; api::admin::virAdmServerUpdateTlsFiles(srv, flags) } })
 }
 
 #[no_mangle]

@@ -1,6 +1,10 @@
 //! The admin library's connections (`libvirt-admin.so.0`): which daemon an
-//! admin URI names and where its admin socket is. The admin protocol that
-//! runs over the socket comes with the RPC client.
+//! admin URI names and where its admin socket is ([`socket_path`]), the
+//! RPC client on that socket ([`client`]) and the admin program's calls
+//! ([`protocol`]).
+
+pub mod client;
+pub mod protocol;
 
 use super::error::{Error, Result};
 use super::uri::Uri;
@@ -60,9 +64,9 @@ pub fn socket_path(uri: &str) -> Result<PathBuf> {
     }
 }
 
-/// Opens the admin socket; the protocol on it is not spoken yet.
-pub fn open(uri: Option<&str>) -> Result<std::os::unix::net::UnixStream> {
-    let path = socket_path(&default_uri(uri))?;
+/// Connects the admin socket of the daemon `uri` names.
+pub fn connect(uri: &str) -> Result<std::os::unix::net::UnixStream> {
+    let path = socket_path(uri)?;
     std::os::unix::net::UnixStream::connect(&path).map_err(|e| {
         Error::system(
             VIR_FROM_RPC,
