@@ -76,13 +76,12 @@ impl Capabilities {
         w.close("cpu");
         w.empty("power_management", &[]);
         w.empty("iommu", &[("support", Some(if self.iommu { "yes" } else { "no" }))]);
-        if !self.cells.is_empty() {
-            w.open("topology", &[]);
-            w.open("cells", &[("num", Some(&self.cells.len().to_string()))]);
-            self.cells.iter().for_each(|c| format_cell(c, w));
-            w.close("cells");
-            w.close("topology");
-        }
+        // the NUMA topology is always there, even without cells
+        w.open("topology", &[]);
+        w.open("cells", &[("num", Some(&self.cells.len().to_string()))]);
+        self.cells.iter().for_each(|c| format_cell(c, w));
+        w.close("cells");
+        w.close("topology");
         for (model, doi) in &self.secmodels {
             w.open("secmodel", &[]);
             w.text("model", &[], model);

@@ -42,6 +42,10 @@ impl Connect {
             }
         }
         let uri = Uri::parse(&name)?;
+        if uri.scheme.is_none() {
+            let msg = format!("URI '{name}' does not include a driver name");
+            return Err(Error::with_detail(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, msg));
+        }
         let req = OpenRequest { uri: &uri, readonly, flags };
         for driver in registry::drivers() {
             match (driver.open)(&req)? {

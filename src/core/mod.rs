@@ -15,6 +15,7 @@ pub mod registry;
 pub mod stream;
 pub mod typed_params;
 pub mod uri;
+pub mod uri_syntax;
 pub mod uuid;
 
 pub use connect::Connect;

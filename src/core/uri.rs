@@ -17,8 +17,13 @@ pub struct Uri {
 }
 
 impl Uri {
+    /// Parses a URI, refusing (as libxml2's RFC 3986 parser does) one
+    /// that is neither an absolute URI nor a relative reference.
     pub fn parse(text: &str) -> Result<Uri> {
         let bad = || Error::with_detail(VIR_FROM_URI, VIR_ERR_INTERNAL_ERROR, format!("Unable to parse URI {text}"));
+        if !super::uri_syntax::is_valid(text) {
+            return Err(bad());
+        }
         let mut u = Uri::default();
         let mut rest = text;
         if let Some(i) = rest.find('#') {
@@ -54,8 +59,6 @@ impl Uri {
                 u.server = Some(host.to_string());
             }
             u.port = port;
-        } else if u.scheme.is_some() && rest.is_empty() {
-            return Err(bad());
         }
         if !rest.is_empty() {
             u.path = Some(percent_decode(rest));
@@ -145,6 +148,7 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Decodes `%XX` escapes; as in C, a decoded NUL ends the string.
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -160,6 +164,9 @@ fn percent_decode(s: &str) -> String {
         }
         out.push(b[i]);
         i += 1;
+    }
+    if let Some(nul) = out.iter().position(|&c| c == 0) {
+        out.truncate(nul);
     }
     String::from_utf8_lossy(&out).into_owned()
 }

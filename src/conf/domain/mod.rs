@@ -135,13 +135,6 @@ impl DomainDef {
     }
 
     fn parse_node(root: Node) -> Result<DomainDef> {
-        let virt_type = match attr(root, "type") {
-            None => return Err(internal("missing domain type attribute")),
-            Some(t) => match VIRT_TYPES.iter().find(|v| **v == t) {
-                Some(v) => *v,
-                None => return Err(unsupported(format!("invalid domain type {t}"))),
-            },
-        };
         let name = child_text(root, "name").map(|t| t.trim().to_string()).unwrap_or_default();
         if name.is_empty() {
             return Err(Error::new(VIR_FROM_DOMAIN, VIR_ERR_NO_NAME, None));
@@ -160,6 +153,14 @@ impl DomainDef {
                     Some(uuid::format(&uuid::parse(&t).ok_or_else(|| internal("malformed genid element"))?))
                 }
             }
+        };
+        // the identity (name, uuid, genid) is read before the type
+        let virt_type = match attr(root, "type") {
+            None => return Err(internal("missing domain type attribute")),
+            Some(t) => match VIRT_TYPES.iter().find(|v| **v == t) {
+                Some(v) => *v,
+                None => return Err(unsupported(format!("invalid domain type {t}"))),
+            },
         };
         let caps = Os::parse_caps(root)?;
         let title = opt_text(root, "title");

@@ -94,6 +94,7 @@ pub(super) fn generate_ifnames(def: &mut DomainDef) {
 /// Parses a definition as the test driver reads it.
 pub(super) fn parse_def(xml: &str) -> Result<DomainDef> {
     let mut def = DomainDef::parse(xml)?;
+    super::domain_ns::parse_text(xml)?;
     generate_ifnames(&mut def);
     Ok(def)
 }

@@ -2,7 +2,7 @@
 //! capabilities, NUMA cells, CPU statistics and map, free pages, security
 //! model, sysinfo and CPU models.
 
-use super::unsupported_flags;
+use super::{st, unsupported_flags};
 use crate::conf::capabilities::{Capabilities, Cell, CellCpu, Guest};
 use crate::conf::cpu_baseline::{self, HostCpu};
 use crate::core::driver::{CpuMap, DriverTable, HostTable, NodeInfo, SecurityModel};
@@ -23,9 +23,35 @@ const SYSINFO: &str = "<sysinfo type='smbios'>
 const CELL_MEMORY: [u64; 2] = [2_097_152, 4_194_304];
 const CPUS_PER_CELL: u32 = 8;
 
-fn capabilities() -> Capabilities {
+/// What a host says about itself: the default host's node info and NUMA
+/// cells, or a custom node file's `<cpu>` and `<memory>` (without cells).
+#[derive(Clone, Debug)]
+pub struct HostInfo {
+    pub node: NodeInfo,
+    pub numa: bool,
+}
+
+impl Default for HostInfo {
+    fn default() -> HostInfo {
+        HostInfo {
+            node: NodeInfo {
+                model: "i686".into(),
+                memory_kib: 3_145_728,
+                cpus: 16,
+                mhz: 1400,
+                nodes: 2,
+                sockets: 2,
+                cores: 2,
+                threads: 2,
+            },
+            numa: true,
+        }
+    }
+}
+
+fn capabilities(host: &HostInfo) -> Capabilities {
     let features = vec!["pae".to_string(), "nonpae".to_string()];
-    let cells = CELL_MEMORY
+    let cells = CELL_MEMORY[..if host.numa { CELL_MEMORY.len() } else { 0 }]
         .iter()
         .enumerate()
         .map(|(i, mem)| {
@@ -64,9 +90,9 @@ fn capabilities() -> Capabilities {
     }
 }
 
-fn cells_free_memory(start: i32, max: i32) -> Result<Vec<u64>> {
+fn cells_free_memory(host: &HostInfo, start: i32, max: i32) -> Result<Vec<u64>> {
     let start = start.max(0) as usize;
-    if start >= CELL_MEMORY.len() {
+    if !host.numa || start >= CELL_MEMORY.len() {
         return Err(Error::with_detail(VIR_FROM_TEST, VIR_ERR_INVALID_ARG, "Range exceeds available cells"));
     }
     Ok(CELL_MEMORY[start..].iter().take(max.max(0) as usize).copied().collect())
@@ -105,25 +131,14 @@ pub fn install(t: &mut DriverTable) {
         connect_is_secure: Some(|_| Ok(true)),
         connect_is_encrypted: Some(|_| Ok(false)),
         connect_is_alive: Some(|_| Ok(true)),
-        connect_get_capabilities: Some(|_| Ok(capabilities().format())),
+        connect_get_capabilities: Some(|c| Ok(capabilities(&st(c).host).format())),
         connect_get_sysinfo: Some(|_, flags| {
             unsupported_flags(flags, 0, "testConnectGetSysinfo")?;
             Ok(SYSINFO.to_string())
         }),
-        node_get_info: Some(|_| {
-            Ok(NodeInfo {
-                model: "i686".into(),
-                memory_kib: 3_145_728,
-                cpus: 16,
-                mhz: 1400,
-                nodes: 2,
-                sockets: 2,
-                cores: 2,
-                threads: 2,
-            })
-        }),
-        node_get_free_memory: Some(|_| Ok(3_145_728)),
-        node_get_cells_free_memory: Some(|_, start, max| cells_free_memory(start, max)),
+        node_get_info: Some(|c| Ok(st(c).host.node.clone())),
+        node_get_free_memory: Some(|c| Ok(if st(c).host.numa { 3_145_728 } else { 0 })),
+        node_get_cells_free_memory: Some(|c, start, max| cells_free_memory(&st(c).host, start, max)),
         node_get_cpu_stats: Some(|_, _cpu, flags| {
             unsupported_flags(flags, 0, "testNodeGetCPUStats")?;
             Ok(vec![

@@ -1,11 +1,11 @@
 //! The `test` driver: an in-memory hypervisor for `test:///default` (a
-//! built-in host shared by every open connection) and, later, custom node
-//! files. This first cut serves the default host's domains; the XML layer
-//! it needs grows in `conf/`.
+//! built-in host shared by every open connection) and custom node files
+//! (`test:///path/to/node.xml`, a host of its own for each connection).
 
 mod descriptors;
 mod domain;
 mod domain_misc;
+mod domain_ns;
 mod domain_query;
 mod domain_state;
 mod domain_tune;
@@ -13,6 +13,7 @@ mod events;
 mod host;
 mod interface;
 mod network;
+mod node_file;
 mod nodedev;
 mod state;
 mod storage;
@@ -53,17 +54,13 @@ fn open(req: &OpenRequest) -> Result<Open> {
         return Ok(Open::Declined);
     }
     match req.uri.path.as_deref() {
-        Some("/default") => Ok(Open::Opened(Box::new(TestState::shared_default()))),
-        Some(p) if p.starts_with('/') => Err(Error::with_detail(
-            VIR_FROM_TEST,
-            VIR_ERR_NO_SUPPORT,
-            format!("custom node files are not supported yet: {p}"),
-        )),
-        _ => Err(Error::with_detail(
+        None | Some("" | "/") => Err(Error::with_detail(
             VIR_FROM_TEST,
             VIR_ERR_INVALID_ARG,
             "testOpen: supply a path or use test:///default",
         )),
+        Some("/default") => Ok(Open::Opened(Box::new(TestState::shared_default()))),
+        Some(path) => Ok(Open::Opened(Box::new(Arc::new(node_file::open(path)?)))),
     }
 }
 

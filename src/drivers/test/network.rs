@@ -120,7 +120,7 @@ fn with_net_by_uuid<T>(n: &Network, f: impl FnOnce(&mut NetObj) -> Result<T>) ->
 
 /// Finds where a definition goes: an existing network with the same
 /// name and UUID, nothing, or libvirt's clash errors.
-fn find_slot(nets: &[NetObj], def: &NetworkDef) -> Result<Option<usize>> {
+pub(super) fn find_slot(nets: &[NetObj], def: &NetworkDef) -> Result<Option<usize>> {
     if let Some((i, o)) = nets.iter().enumerate().find(|(_, o)| o.def.uuid == def.uuid) {
         if o.def.name != def.name {
             return Err(Error::with_detail(

@@ -15,6 +15,7 @@ pub struct TestState {
     pub nodedevs: Mutex<super::nodedev::NodeDevState>,
     pub storage: Mutex<super::storage::StorageState>,
     pub events: EventQueue,
+    pub host: super::host::HostInfo,
 }
 
 static DEFAULT: Mutex<Weak<TestState>> = Mutex::new(Weak::new());
@@ -67,6 +68,7 @@ impl TestState {
             nodedevs: Default::default(),
             storage: Default::default(),
             events,
+            host: Default::default(),
         });
         super::domain::load_default(&mut s.domains.lock(), DEFAULT_DOMAIN_XML);
         *g = Arc::downgrade(&s);

@@ -59,7 +59,7 @@ impl Default for StorageState {
 }
 
 /// Sizes every new definition gets.
-fn set_defaults(def: &mut PoolDef) {
+pub(super) fn set_defaults(def: &mut PoolDef) {
     def.capacity = POOL_CAPACITY;
     def.allocation = 0;
     def.available = POOL_CAPACITY;
@@ -115,7 +115,7 @@ impl PoolObj {
 
     /// Adds a volume's allocation to (or, negative, removes it from) the
     /// pool's usage.
-    fn account(&mut self, allocation: u64, add: bool) {
+    pub(super) fn account(&mut self, allocation: u64, add: bool) {
         let d = &mut self.def;
         d.allocation = if add { d.allocation.wrapping_add(allocation) } else { d.allocation.wrapping_sub(allocation) };
         d.available = d.capacity.wrapping_sub(d.allocation);
@@ -171,7 +171,7 @@ fn queue(c: &Connect, p: &PoolObj, event: i32) {
 
 /// Where a new definition goes: the index of the pool it updates (same
 /// name and UUID), or `None` for a new pool; libvirt's errors otherwise.
-fn place(pools: &[PoolObj], def: &PoolDef, live: bool) -> Result<Option<usize>> {
+pub(super) fn place(pools: &[PoolObj], def: &PoolDef, live: bool) -> Result<Option<usize>> {
     sources::check_conflicts(pools, def)?;
     if let Some(i) = pools.iter().position(|p| p.def.uuid == def.uuid) {
         let p = &pools[i];
