@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod credentials;
 pub mod entry;
 pub mod errors;
 pub mod generated;
