@@ -15,7 +15,7 @@ BUILD := build
 OUT := $(BUILD)/lib
 CARGO_FLAGS := $(if $(filter release,$(PROFILE)),--release,)
 ARCHIVE := target/$(PROFILE)/libvirt.a
-NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+NATIVE_LIBS := -lssl -lcrypto -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 SIDE_LIBS := libvirt-qemu libvirt-lxc libvirt-admin
 
 .PHONY: all lib demo test test-rust test-c test-python test-valgrind-python sweep check-generated generate fuzz \

@@ -6,6 +6,7 @@
 pub mod admin_handle;
 pub mod api;
 pub mod auth;
+pub mod credentials;
 pub mod entry;
 pub mod errors;
 pub mod generated;

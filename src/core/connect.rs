@@ -25,6 +25,16 @@ impl Connect {
     /// missing name means `LIBVIRT_DEFAULT_URI`, then the config's
     /// `uri_default`; a name without ':' may be an alias.
     pub fn open(name: Option<&str>, readonly: bool, flags: u32) -> Result<Connect> {
+        Connect::open_auth(name, readonly, flags, None)
+    }
+
+    /// Opens a connection, answering credential requests with `auth`.
+    pub fn open_auth(
+        name: Option<&str>,
+        readonly: bool,
+        flags: u32,
+        auth: Option<&dyn super::auth::Authenticator>,
+    ) -> Result<Connect> {
         let cfg = config::load();
         let mut name = name.filter(|n| !n.is_empty()).map(str::to_string);
         if name.is_none() {
@@ -46,7 +56,7 @@ impl Connect {
             let msg = format!("URI '{name}' does not include a driver name");
             return Err(Error::with_detail(VIR_FROM_NONE, VIR_ERR_NO_CONNECT, msg));
         }
-        let req = OpenRequest { uri: &uri, readonly, flags };
+        let req = OpenRequest { uri: &uri, readonly, flags, auth };
         for driver in registry::drivers() {
             match (driver.open)(&req)? {
                 Open::Declined => continue,

@@ -3,6 +3,7 @@
 //! crate root registers them at initialisation.
 
 pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod connect;
 pub mod driver;

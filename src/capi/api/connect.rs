@@ -11,9 +11,22 @@ use crate::generated::consts::*;
 use std::os::raw::{c_char, c_int, c_uint, c_ulong};
 
 unsafe fn open(name: *const c_char, readonly: bool, flags: c_uint) -> Result<virConnectPtr> {
+    // SAFETY: forwarded caller contract.
+    unsafe { open_auth(name, readonly, flags, std::ptr::null()) }
+}
+
+unsafe fn open_auth(
+    name: *const c_char,
+    readonly: bool,
+    flags: c_uint,
+    auth: *const virConnectAuth,
+) -> Result<virConnectPtr> {
     // SAFETY: name is NULL or a C string, as the API documents.
     let name = unsafe { opt_str(name) };
-    let conn = Connect::open(name.as_deref(), readonly, flags)?;
+    // SAFETY: auth is NULL or the application's structure, alive during the call.
+    let auth = unsafe { crate::capi::credentials::CallbackAuth::new(auth) };
+    let auth = auth.as_ref().map(|a| a as &dyn crate::core::auth::Authenticator);
+    let conn = Connect::open_auth(name.as_deref(), readonly, flags, auth)?;
     Ok(ConnectHandle::new_raw(conn))
 }
 
@@ -32,10 +45,9 @@ pub(crate) unsafe fn virConnectOpenAuth(
     auth: virConnectAuthPtr,
     flags: c_uint,
 ) -> Result<virConnectPtr> {
-    let _ = auth;
     let readonly = flags & VIR_CONNECT_RO as c_uint != 0;
     // SAFETY: forwarded caller contract.
-    unsafe { open(name, readonly, flags) }
+    unsafe { open_auth(name, readonly, flags, auth) }
 }
 
 pub(crate) unsafe fn conn<'a>(p: virConnectPtr) -> Result<&'a ConnectHandle> {

@@ -19,6 +19,8 @@ pub struct OpenRequest<'a> {
     pub uri: &'a Uri,
     pub readonly: bool,
     pub flags: u32,
+    /// The application's credential callback (`virConnectOpenAuth`).
+    pub auth: Option<&'a dyn crate::core::auth::Authenticator>,
 }
 
 macro_rules! driver_table {

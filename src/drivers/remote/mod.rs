@@ -12,6 +12,8 @@ mod command;
 #[rustfmt::skip]
 mod generated;
 mod hand;
+mod sasl;
+mod tls;
 mod transport;
 mod wire;
 
@@ -49,8 +51,19 @@ impl Drop for Remote {
     }
 }
 
-/// libvirtd's default TCP port.
+/// libvirtd's default TCP and TLS ports.
 const TCP_PORT: u16 = 16509;
+const TLS_PORT: u16 = 16514;
+
+fn tcp_connect(host: &str, port: u16) -> Result<TcpStream> {
+    TcpStream::connect((host, port)).map_err(|e| {
+        Error::system(
+            VIR_FROM_RPC,
+            e.raw_os_error().unwrap_or(libc::EIO),
+            format!("unable to connect to server at '{host}:{port}'"),
+        )
+    })
+}
 
 static EXPLICIT: OnceLock<ConnectDriver> = OnceLock::new();
 static FALLBACK: OnceLock<ConnectDriver> = OnceLock::new();
@@ -103,24 +116,15 @@ fn open(req: &OpenRequest) -> Result<Open> {
                 )
             })?)
         }
-        Transport::Tcp => {
-            let port = target.port.unwrap_or(TCP_PORT);
-            let host = target.server.as_str();
-            Socket::Tcp(TcpStream::connect((host, port)).map_err(|e| {
-                Error::system(
-                    VIR_FROM_RPC,
-                    e.raw_os_error().unwrap_or(libc::EIO),
-                    format!("unable to connect to server at '{host}:{port}'"),
-                )
-            })?)
-        }
+        Transport::Tcp => Socket::Tcp(tcp_connect(&target.server, target.port.unwrap_or(TCP_PORT))?),
         Transport::Tls => {
-            let ca = transport::tls_ca_certificate(target.pkipath.as_deref());
-            if let Err(e) = std::fs::read(&ca) {
-                let errno = e.raw_os_error().unwrap_or(libc::EIO);
-                return Err(Error::system(VIR_FROM_RPC, errno, format!("Cannot read CA certificate '{ca}'")));
-            }
-            return Err(unsupported_transport(Transport::Tls));
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let unprivileged = unsafe { libc::geteuid() } != 0;
+            let creds = tls::Credentials::locate(target.pkipath.as_deref(), unprivileged);
+            // libvirt loads its credentials before connecting
+            let client = tls::TlsClient::new(&creds)?;
+            let tcp = tcp_connect(&target.server, target.port.unwrap_or(TLS_PORT))?;
+            Socket::Unix(client.connect(tcp, &target.server, target.no_verify)?)
         }
         Transport::Ext | Transport::Ssh => {
             let cmd = if target.transport == Transport::Ext {
@@ -137,7 +141,7 @@ fn open(req: &OpenRequest) -> Result<Open> {
     };
     let client = Client::start(stream, stderr)?;
     let remote = Remote { client, transport: target.transport, child };
-    authenticate(&remote)?;
+    authenticate(&remote, req.auth)?;
     let flags = if req.readonly { VIR_CONNECT_RO as u32 } else { 0 };
     let name = target.name.clone();
     remote.client.call(REMOTE, proc::CONNECT_OPEN, |e| {
@@ -156,7 +160,7 @@ const AUTH_NONE: i32 = 0;
 const AUTH_SASL: i32 = 1;
 const AUTH_POLKIT: i32 = 2;
 
-fn authenticate(r: &Remote) -> Result<()> {
+fn authenticate(r: &Remote, auth: Option<&dyn crate::core::auth::Authenticator>) -> Result<()> {
     let reply = r.client.call(REMOTE, proc::AUTH_LIST, |_| {})?;
     let types: Vec<i32> = Decoder::new(&reply).array(20, 4, |d| d.i32()).map_err(wire::decode_failed)?;
     match types.first().copied() {
@@ -165,9 +169,7 @@ fn authenticate(r: &Remote) -> Result<()> {
             r.client.call(REMOTE, proc::AUTH_POLKIT, |_| {})?;
             Ok(())
         }
-        Some(AUTH_SASL) => {
-            Err(Error::with_detail(VIR_FROM_REMOTE, VIR_ERR_AUTH_FAILED, "SASL authentication is not supported yet"))
-        }
+        Some(AUTH_SASL) => sasl::authenticate(&r.client, auth, r.transport != Transport::Tcp),
         Some(other) => Err(Error::with_detail(
             VIR_FROM_REMOTE,
             VIR_ERR_AUTH_FAILED,

@@ -192,23 +192,6 @@ fn unix_socket(transport: Transport, mode: Mode, driver: &str, user: bool, reado
     Ok(legacy)
 }
 
-/// The CA certificate a TLS client loads first, libvirt's way: the
-/// `pkipath` folder, the user's own (unprivileged, when present), the system's.
-pub fn tls_ca_certificate(pkipath: Option<&str>) -> String {
-    if let Some(p) = pkipath {
-        return format!("{p}/cacert.pem");
-    }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        let home = std::env::var("HOME").unwrap_or_default();
-        let user = format!("{home}/.pki/libvirt/cacert.pem");
-        if std::path::Path::new(&user).exists() {
-            return user;
-        }
-    }
-    "/etc/pki/CA/cacert.pem".to_string()
-}
-
 /// Works out where and how to connect for `uri`.
 pub fn resolve(uri: &Uri, readonly: bool) -> Result<Target> {
     let (driver, transport) = split_scheme(uri)?;
