@@ -443,7 +443,9 @@ pub fn install(t: &mut DriverTable) {
         }),
         connect_list_all_domains: Some(list_all),
         domain_lookup_by_id: Some(|c, id| store(c).ident_by_id(id).map(|i| handle_of(c, i)).ok_or_else(not_found)),
-        domain_lookup_by_name: Some(|c, name| store(c).ident_by_name(name).map(|i| handle_of(c, i)).ok_or_else(not_found)),
+        domain_lookup_by_name: Some(|c, name| {
+            store(c).ident_by_name(name).map(|i| handle_of(c, i)).ok_or_else(not_found)
+        }),
         domain_lookup_by_uuid: Some(|c, u: &Uuid| store(c).ident(u).map(|i| handle_of(c, i)).ok_or_else(not_found)),
         domain_define_xml: Some(define),
         domain_create_xml: Some(create_xml),

@@ -7,7 +7,7 @@ use crate::core::error::{Error, Result};
 use crate::core::events::{Event, EventQueue, Subject};
 use crate::core::uuid::{self, Uuid};
 use crate::generated::consts::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One domain of the test host.
 #[derive(Clone)]
@@ -134,27 +134,6 @@ impl Name {
     }
 }
 
-impl std::borrow::Borrow<str> for Name {
-    fn borrow(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl PartialEq for Name {
-    fn eq(&self, o: &Name) -> bool {
-        self.as_str() == o.as_str()
-    }
-}
-
-impl Eq for Name {}
-
-impl std::hash::Hash for Name {
-    // hashes as the str it borrows as (the map looks names up by &str)
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.as_str().hash(h)
-    }
-}
-
 /// What a lookup or a listing hands out (name, UUID, id), kept apart from
 /// the large definitions: those calls touch only this dense table.
 #[derive(Clone)]
@@ -170,18 +149,119 @@ impl Ident {
     }
 }
 
+// one cache line per slot: a lookup reads exactly one line of the table
+#[repr(align(64))]
 struct Slot {
     ident: Ident,
     // boxed: moving a slot (removal) moves a pointer, not a definition
     obj: Box<DomObj>,
 }
 
+const EMPTY: u32 = u32::MAX;
+
+/// A hash index of slot numbers: open addressing with linear probing, at
+/// most 3/4 full. A bucket is 8 bytes (the slot number and 32 bits of the
+/// key's hash, which also place it), so the index stays small and a probe
+/// reads the slot only when the hash bits match.
+#[derive(Default)]
+struct Index {
+    buckets: Vec<(u32, u32)>,
+    len: usize,
+}
+
+impl Index {
+    fn mask(&self) -> usize {
+        self.buckets.len() - 1
+    }
+
+    /// The slot whose hash is `h` and for which `is` holds.
+    fn find(&self, h: u32, is: impl Fn(u32) -> bool) -> Option<u32> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let mut b = h as usize & self.mask();
+        loop {
+            let (slot, tag) = self.buckets[b];
+            if slot == EMPTY {
+                return None;
+            }
+            if tag == h && is(slot) {
+                return Some(slot);
+            }
+            b = (b + 1) & self.mask();
+        }
+    }
+
+    /// Adds a slot whose key is not in the index yet.
+    fn insert(&mut self, h: u32, slot: u32) {
+        if (self.len + 1) * 4 > self.buckets.len() * 3 {
+            let size = (self.buckets.len() * 2).max(16);
+            let old = std::mem::replace(&mut self.buckets, vec![(EMPTY, 0); size]);
+            for (s, t) in old.into_iter().filter(|(s, _)| *s != EMPTY) {
+                self.place(t, s);
+            }
+        }
+        self.place(h, slot);
+        self.len += 1;
+    }
+
+    fn place(&mut self, h: u32, slot: u32) {
+        let mut b = h as usize & self.mask();
+        while self.buckets[b].0 != EMPTY {
+            b = (b + 1) & self.mask();
+        }
+        self.buckets[b] = (slot, h);
+    }
+
+    fn position(&self, h: u32, slot: u32) -> Option<usize> {
+        let mut b = h as usize & self.mask();
+        loop {
+            match self.buckets.get(b)? {
+                (EMPTY, _) => return None,
+                (s, _) if *s == slot => return Some(b),
+                _ => b = (b + 1) & self.mask(),
+            }
+        }
+    }
+
+    /// Removes slot number `slot` (hash `h`), shifting back the entries
+    /// that probed past it so that no tombstone is needed.
+    fn remove(&mut self, h: u32, slot: u32) {
+        let Some(mut hole) = self.position(h, slot) else { return };
+        let mask = self.mask();
+        let mut k = hole;
+        loop {
+            k = (k + 1) & mask;
+            let (s, t) = self.buckets[k];
+            if s == EMPTY {
+                break;
+            }
+            let home = t as usize & mask;
+            // the entry may fill the hole if the hole lies on its probe path
+            if (k.wrapping_sub(home) & mask) >= (k.wrapping_sub(hole) & mask) {
+                self.buckets[hole] = (s, t);
+                hole = k;
+            }
+        }
+        self.buckets[hole] = (EMPTY, 0);
+        self.len -= 1;
+    }
+
+    /// Renumbers a slot (the table moved it).
+    fn renumber(&mut self, h: u32, from: u32, to: u32) {
+        if let Some(b) = self.position(h, from) {
+            self.buckets[b].0 = to;
+        }
+    }
+}
+
 /// All domains of one host: a dense table of slots indexed by UUID, name
 /// and running id (O(1) lookups, no allocation proportional to the count).
 pub struct DomainStore {
     slots: Vec<Slot>,
-    by_uuid: HashMap<Uuid, u32>,
-    by_name: HashMap<Name, u32>,
+    hasher: std::collections::hash_map::RandomState,
+    by_uuid: Index,
+    by_name: Index,
     by_id: BTreeMap<i32, Uuid>,
     next_id: i32,
     pub events: EventQueue,
@@ -199,8 +279,9 @@ impl DomainStore {
     pub fn new(events: EventQueue) -> DomainStore {
         DomainStore {
             slots: Vec::new(),
-            by_uuid: HashMap::new(),
-            by_name: HashMap::new(),
+            hasher: Default::default(),
+            by_uuid: Index::default(),
+            by_name: Index::default(),
             by_id: BTreeMap::new(),
             next_id: 1,
             events,
@@ -221,8 +302,22 @@ impl DomainStore {
         self.by_id.keys().copied()
     }
 
+    fn hash(&self, key: &[u8]) -> u32 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(key) as u32
+    }
+
+    fn find_uuid(&self, u: &Uuid) -> Option<usize> {
+        self.by_uuid.find(self.hash(u), |i| self.slots[i as usize].ident.uuid == *u).map(|i| i as usize)
+    }
+
+    fn find_name(&self, name: &str) -> Option<usize> {
+        let h = self.hash(name.as_bytes());
+        self.by_name.find(h, |i| self.slots[i as usize].ident.name() == name).map(|i| i as usize)
+    }
+
     fn slot(&self, u: &Uuid) -> Option<&Slot> {
-        self.by_uuid.get(u).map(|&i| &self.slots[i as usize])
+        self.find_uuid(u).map(|i| &self.slots[i])
     }
 
     pub fn get(&self, u: &Uuid) -> Option<&DomObj> {
@@ -230,12 +325,12 @@ impl DomainStore {
     }
 
     pub fn get_mut(&mut self, u: &Uuid) -> Option<&mut DomObj> {
-        let i = *self.by_uuid.get(u)?;
-        Some(&mut *self.slots[i as usize].obj)
+        let i = self.find_uuid(u)?;
+        Some(&mut *self.slots[i].obj)
     }
 
     pub fn by_name(&self, name: &str) -> Option<&DomObj> {
-        self.by_name.get(name).map(|&i| &*self.slots[i as usize].obj)
+        self.find_name(name).map(|i| &*self.slots[i].obj)
     }
 
     pub fn ident(&self, u: &Uuid) -> Option<&Ident> {
@@ -243,7 +338,7 @@ impl DomainStore {
     }
 
     pub fn ident_by_name(&self, name: &str) -> Option<&Ident> {
-        self.by_name.get(name).map(|&i| &self.slots[i as usize].ident)
+        self.find_name(name).map(|i| &self.slots[i].ident)
     }
 
     pub fn ident_by_id(&self, id: i32) -> Option<&Ident> {
@@ -258,8 +353,8 @@ impl DomainStore {
 
     /// Keeps the id index in step after `f` changes a domain.
     pub fn update<T>(&mut self, u: &Uuid, f: impl FnOnce(&mut DomObj) -> T) -> Option<T> {
-        let i = *self.by_uuid.get(u)?;
-        let slot = &mut self.slots[i as usize];
+        let i = self.find_uuid(u)?;
+        let slot = &mut self.slots[i];
         let old_id = slot.obj.id;
         let r = f(&mut slot.obj);
         let new_id = slot.obj.id;
@@ -276,31 +371,36 @@ impl DomainStore {
     }
 
     pub fn remove(&mut self, u: &Uuid) -> Option<Box<DomObj>> {
-        let i = self.by_uuid.remove(u)? as usize;
+        let i = self.find_uuid(u)?;
+        let (hu, hn) = (self.hash(u), self.hash(self.slots[i].ident.name().as_bytes()));
+        self.by_uuid.remove(hu, i as u32);
+        self.by_name.remove(hn, i as u32);
         let slot = self.slots.swap_remove(i);
-        self.by_name.remove(slot.ident.name.as_str());
         if slot.obj.id >= 0 {
             self.by_id.remove(&slot.obj.id);
         }
         if let Some(moved) = self.slots.get(i) {
             // the last slot took the removed one's place
-            self.by_uuid.insert(moved.ident.uuid, i as u32);
-            self.by_name.insert(moved.ident.name.clone(), i as u32);
+            let (hu, hn) = (self.hash(&moved.ident.uuid), self.hash(moved.ident.name().as_bytes()));
+            let last = self.slots.len() as u32;
+            self.by_uuid.renumber(hu, last, i as u32);
+            self.by_name.renumber(hn, last, i as u32);
         }
         Some(slot.obj)
     }
 
     /// Renames a domain in the name index.
     pub fn rename(&mut self, u: &Uuid, new_name: &str) {
-        let Some(&i) = self.by_uuid.get(u) else { return };
-        let slot = &mut self.slots[i as usize];
-        self.by_name.remove(slot.ident.name.as_str());
+        let Some(i) = self.find_uuid(u) else { return };
+        let (old, new) = (self.hash(self.slots[i].ident.name().as_bytes()), self.hash(new_name.as_bytes()));
+        self.by_name.remove(old, i as u32);
+        let slot = &mut self.slots[i];
         slot.obj.def.name = new_name.to_string();
         if let Some(n) = slot.obj.new_def.as_mut() {
             n.name = new_name.to_string();
         }
         slot.ident.name = Name::new(new_name);
-        self.by_name.insert(slot.ident.name.clone(), i);
+        self.by_name.insert(new, i as u32);
     }
 
     /// Adds a definition as libvirt's domain list does: a new domain, or
@@ -352,8 +452,9 @@ impl DomainStore {
         }
         let i = self.slots.len() as u32;
         let ident = Ident { uuid: u, id: -1, name: Name::new(&def.name) };
-        self.by_name.insert(ident.name.clone(), i);
-        self.by_uuid.insert(u, i);
+        let (hu, hn) = (self.hash(&u), self.hash(def.name.as_bytes()));
+        self.by_name.insert(hn, i);
+        self.by_uuid.insert(hu, i);
         self.slots.push(Slot { ident, obj: Box::new(DomObj::new(def)) });
         Ok((u, Added::New))
     }
@@ -378,6 +479,27 @@ mod tests {
              <memory>1024</memory><os><type>hvm</type></os></domain>"
         );
         DomainDef::parse(&xml).unwrap()
+    }
+
+    #[test]
+    fn the_index_agrees_with_a_map_through_inserts_and_removals() {
+        let mut idx = Index::default();
+        let mut live: Vec<(u32, u32)> = Vec::new();
+        // few distinct hashes: long probe runs, wrapping and back shifts
+        let hash = |k: u32| k.wrapping_mul(2_654_435_761) >> 26;
+        for k in 0..2000u32 {
+            idx.insert(hash(k), k);
+            live.push((hash(k), k));
+            if k % 3 == 0 {
+                let (h, s) = live.swap_remove((k as usize * 7) % live.len());
+                idx.remove(h, s);
+            }
+        }
+        assert_eq!(idx.len, live.len());
+        for &(h, s) in &live {
+            assert_eq!(idx.find(h, |x| x == s), Some(s));
+        }
+        assert_eq!(idx.find(hash(1), |_| false), None);
     }
 
     #[test]
