@@ -14,7 +14,6 @@ use std::collections::HashMap;
 use std::io;
 use std::io::{Read, Write};
 use std::net::Shutdown;
-use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -39,14 +38,15 @@ type Reply = Result<(Vec<u8>, Vec<RawFd>)>;
 /// A connected byte stream to the daemon.
 pub enum Socket {
     Unix(UnixStream),
-    Tcp(TcpStream),
+    /// The clear-text end of a relay (TLS, SASL's layer): no descriptor passing.
+    Relayed(UnixStream),
 }
 
 impl Socket {
     fn try_clone(&self) -> io::Result<Socket> {
         Ok(match self {
             Socket::Unix(s) => Socket::Unix(s.try_clone()?),
-            Socket::Tcp(s) => Socket::Tcp(s.try_clone()?),
+            Socket::Relayed(s) => Socket::Relayed(s.try_clone()?),
         })
     }
 
@@ -54,14 +54,14 @@ impl Socket {
     fn unix_fd(&self) -> Option<RawFd> {
         match self {
             Socket::Unix(s) => Some(s.as_raw_fd()),
-            Socket::Tcp(_) => None,
+            Socket::Relayed(_) => None,
         }
     }
 
     fn shutdown(&self) {
         let _ = match self {
             Socket::Unix(s) => s.shutdown(Shutdown::Both),
-            Socket::Tcp(s) => s.shutdown(Shutdown::Both),
+            Socket::Relayed(s) => s.shutdown(Shutdown::Both),
         };
     }
 }
@@ -70,7 +70,7 @@ impl Read for Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Socket::Unix(s) => s.read(buf),
-            Socket::Tcp(s) => s.read(buf),
+            Socket::Relayed(s) => s.read(buf),
         }
     }
 }
@@ -79,14 +79,14 @@ impl Write for Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Socket::Unix(s) => s.write(buf),
-            Socket::Tcp(s) => s.write(buf),
+            Socket::Relayed(s) => s.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Socket::Unix(s) => s.flush(),
-            Socket::Tcp(s) => s.flush(),
+            Socket::Relayed(s) => s.flush(),
         }
     }
 }

@@ -4,7 +4,6 @@
 
 use super::client::{close_all, Program, LXC, QEMU, REMOTE};
 use super::generated::proc;
-use super::transport::Transport;
 use super::wire::{decode_failed, Enc};
 use super::{call, remote};
 use crate::core::connect::Connect;
@@ -244,13 +243,11 @@ pub fn install(t: &mut DriverTable) {
     });
     t.host.connect_is_alive = Some(|c| Ok(remote(c)?.client.is_alive()));
     // the transport must be secure too (UNIX sockets, TLS and SSH are)
-    t.host.connect_is_secure =
-        Some(|c| Ok(is_secure(c)? && !matches!(remote(c)?.transport, Transport::Tcp | Transport::Ext)));
+    t.host.connect_is_secure = Some(|c| Ok(is_secure(c)? && remote(c)?.secure_link()));
     // encrypted only when the transport encrypts
     t.host.connect_is_encrypted = Some(|c| {
         let secure = is_secure(c)?;
-        Ok(secure
-            && matches!(remote(c)?.transport, Transport::Tls | Transport::Ssh | Transport::Libssh | Transport::Libssh2))
+        Ok(secure && remote(c)?.encrypted())
     });
     t.host.node_get_info = Some(node_info);
     t.domain.domain_get_info = Some(domain_info);

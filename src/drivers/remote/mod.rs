@@ -13,6 +13,7 @@ mod command;
 mod generated;
 mod hand;
 mod sasl;
+mod sasl_layer;
 mod tls;
 mod transport;
 mod wire;
@@ -36,6 +37,22 @@ pub struct Remote {
     transport: Transport,
     /// The program of the ext and ssh transports.
     child: Option<std::process::Child>,
+    /// Whether SASL added its confidentiality layer (over TCP).
+    sasl_layer: bool,
+}
+
+impl Remote {
+    /// Whether the link keeps the data private: an encrypting transport,
+    /// or SASL's layer.
+    fn encrypted(&self) -> bool {
+        self.sasl_layer
+            || matches!(self.transport, Transport::Tls | Transport::Ssh | Transport::Libssh | Transport::Libssh2)
+    }
+
+    /// Whether the link is secure (UNIX sockets too).
+    fn secure_link(&self) -> bool {
+        self.sasl_layer || !matches!(self.transport, Transport::Tcp | Transport::Ext)
+    }
 }
 
 impl Drop for Remote {
@@ -105,6 +122,7 @@ fn open(req: &OpenRequest) -> Result<Open> {
     let target = transport::resolve(req.uri, req.readonly)?;
     let mut child = None;
     let mut stderr = None;
+    let mut switch = None;
     let stream = match target.transport {
         Transport::Unix => {
             let path = target.socket.clone().unwrap_or_default();
@@ -116,7 +134,12 @@ fn open(req: &OpenRequest) -> Result<Open> {
                 )
             })?)
         }
-        Transport::Tcp => Socket::Tcp(tcp_connect(&target.server, target.port.unwrap_or(TCP_PORT))?),
+        Transport::Tcp => {
+            // through a relay that can add SASL's confidentiality layer
+            let (socket, s) = sasl_layer::relay(tcp_connect(&target.server, target.port.unwrap_or(TCP_PORT))?)?;
+            switch = Some(s);
+            Socket::Relayed(socket)
+        }
         Transport::Tls => {
             // SAFETY: geteuid has no preconditions and cannot fail.
             let unprivileged = unsafe { libc::geteuid() } != 0;
@@ -124,7 +147,7 @@ fn open(req: &OpenRequest) -> Result<Open> {
             // libvirt loads its credentials before connecting
             let client = tls::TlsClient::new(&creds)?;
             let tcp = tcp_connect(&target.server, target.port.unwrap_or(TLS_PORT))?;
-            Socket::Unix(client.connect(tcp, &target.server, target.no_verify)?)
+            Socket::Relayed(client.connect(tcp, &target.server, target.no_verify)?)
         }
         Transport::Ext | Transport::Ssh => {
             let cmd = if target.transport == Transport::Ext {
@@ -140,8 +163,8 @@ fn open(req: &OpenRequest) -> Result<Open> {
         t => return Err(unsupported_transport(t)),
     };
     let client = Client::start(stream, stderr)?;
-    let remote = Remote { client, transport: target.transport, child };
-    authenticate(&remote, req.auth)?;
+    let mut remote = Remote { client, transport: target.transport, child, sasl_layer: false };
+    remote.sasl_layer = authenticate(&remote, req.auth, &target.server, switch.as_ref())?;
     let flags = if req.readonly { VIR_CONNECT_RO as u32 } else { 0 };
     let name = target.name.clone();
     remote.client.call(REMOTE, proc::CONNECT_OPEN, |e| {
@@ -160,16 +183,21 @@ const AUTH_NONE: i32 = 0;
 const AUTH_SASL: i32 = 1;
 const AUTH_POLKIT: i32 = 2;
 
-fn authenticate(r: &Remote, auth: Option<&dyn crate::core::auth::Authenticator>) -> Result<()> {
+fn authenticate(
+    r: &Remote,
+    auth: Option<&dyn crate::core::auth::Authenticator>,
+    host: &str,
+    layer: Option<&sasl_layer::Switch>,
+) -> Result<bool> {
     let reply = r.client.call(REMOTE, proc::AUTH_LIST, |_| {})?;
     let types: Vec<i32> = Decoder::new(&reply).array(20, 4, |d| d.i32()).map_err(wire::decode_failed)?;
     match types.first().copied() {
-        None | Some(AUTH_NONE) => Ok(()),
+        None | Some(AUTH_NONE) => Ok(false),
         Some(AUTH_POLKIT) => {
             r.client.call(REMOTE, proc::AUTH_POLKIT, |_| {})?;
-            Ok(())
+            Ok(false)
         }
-        Some(AUTH_SASL) => sasl::authenticate(&r.client, auth, r.transport != Transport::Tcp),
+        Some(AUTH_SASL) => sasl::authenticate(&r.client, auth, host, layer),
         Some(other) => Err(Error::with_detail(
             VIR_FROM_REMOTE,
             VIR_ERR_AUTH_FAILED,

@@ -11,6 +11,7 @@
 
 use super::client::{Client, REMOTE};
 use super::generated::proc;
+use super::sasl_layer::{self, Direction, Switch};
 use super::wire::decode_failed;
 use crate::core::auth::{Authenticator, Credential};
 use crate::core::error::{Error, Result};
@@ -47,6 +48,10 @@ pub trait Mechanism {
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>>;
     /// Whether the exchange is over once the server said it is, given its last data.
     fn finish(&mut self, data: &[u8]) -> Result<()>;
+    /// The security layer negotiated, if any (both directions' keys).
+    fn layer(&mut self) -> Option<(Direction, Direction)> {
+        None
+    }
 }
 
 /// The user name and password, from the application's callback.
@@ -72,17 +77,26 @@ fn ask_secret(auth: &dyn Authenticator) -> Result<Secret> {
 }
 
 /// Picks the mechanism from the daemon's list and asks for the
-/// credentials it needs.
-pub fn choose(mechlist: &str, auth: Option<&dyn Authenticator>, encrypted: bool) -> Result<Box<dyn Mechanism>> {
+/// credentials it needs. Without `encrypted` transport only a mechanism
+/// with a confidentiality layer will do (DIGEST-MD5's).
+pub fn choose(
+    mechlist: &str,
+    auth: Option<&dyn Authenticator>,
+    encrypted: bool,
+    host: &str,
+) -> Result<Box<dyn Mechanism>> {
     let offered: Vec<String> = mechlist.split([',', ' ']).filter(|m| !m.is_empty()).map(str::to_uppercase).collect();
     let auth = auth.filter(|a| a.supports(VIR_CRED_AUTHNAME) && a.supports(VIR_CRED_PASSPHRASE));
-    let (Some(auth), true) = (auth, encrypted) else { return Err(no_mechanism()) };
-    let name = PREFERENCE.iter().find(|p| offered.iter().any(|o| o == *p)).ok_or_else(no_mechanism)?;
+    let Some(auth) = auth else { return Err(no_mechanism()) };
+    let usable = |m: &&&str| encrypted || **m == "DIGEST-MD5";
+    let name = PREFERENCE.iter().filter(usable).find(|p| offered.iter().any(|o| o == *p)).ok_or_else(no_mechanism)?;
     let secret = ask_secret(auth)?;
     Ok(match *name {
         "SCRAM-SHA-256" => Box::new(Scram::new("SCRAM-SHA-256", MessageDigest::sha256(), secret)?),
         "SCRAM-SHA-1" => Box::new(Scram::new("SCRAM-SHA-1", MessageDigest::sha1(), secret)?),
-        "DIGEST-MD5" => Box::new(DigestMd5 { secret, done: false }),
+        "DIGEST-MD5" => {
+            Box::new(DigestMd5 { secret, host: host.to_string(), conf: !encrypted, done: false, ha1: Vec::new() })
+        }
         _ => Box::new(Plain { secret }),
     })
 }
@@ -113,12 +127,18 @@ fn get_reply(payload: &[u8]) -> Result<(bool, Vec<u8>)> {
     parse().map_err(decode_failed)
 }
 
-/// The whole negotiation on a connected client; `encrypted` says the
-/// transport already protects the data (TLS).
-pub fn authenticate(client: &Client, auth: Option<&dyn Authenticator>, encrypted: bool) -> Result<()> {
+/// The whole negotiation on a connected client. `layer` is the switch of
+/// the relay of a transport that does not protect the data (TCP): a
+/// confidentiality layer is then required and switched on at the end.
+pub fn authenticate(
+    client: &Client,
+    auth: Option<&dyn Authenticator>,
+    host: &str,
+    layer: Option<&Switch>,
+) -> Result<bool> {
     let reply = client.call(REMOTE, proc::AUTH_SASL_INIT, |_| {})?;
     let mechlist = Decoder::new(&reply).string(DATA_MAX).map_err(decode_failed)?;
-    let mut mech = choose(&mechlist, auth, encrypted)?;
+    let mut mech = choose(&mechlist, auth, layer.is_none(), host)?;
     let initial = mech.start()?;
     let reply = client.call(REMOTE, proc::AUTH_SASL_START, |e| {
         e.string(mech.name());
@@ -130,7 +150,12 @@ pub fn authenticate(client: &Client, auth: Option<&dyn Authenticator>, encrypted
         let reply = client.call(REMOTE, proc::AUTH_SASL_STEP, |e| put_data(e, Some(&answer)))?;
         (complete, data) = get_reply(&reply)?;
     }
-    mech.finish(&data)
+    mech.finish(&data)?;
+    if let Some(switch) = layer {
+        let keys = mech.layer().ok_or_else(|| auth_failed(VIR_FROM_RPC, "negotiation SSF 0 was not strong enough"))?;
+        switch.engage(keys);
+    }
+    Ok(layer.is_some())
 }
 
 fn nonce() -> Result<String> {
@@ -230,10 +255,15 @@ impl Mechanism for Scram {
     }
 }
 
-/// RFC 2831's DIGEST-MD5 with `qop=auth` (no security layer).
+/// RFC 2831's DIGEST-MD5: `qop=auth`, or `auth-conf` with the rc4 cipher
+/// when the transport needs the confidentiality layer.
 struct DigestMd5 {
     secret: Secret,
+    host: String,
+    conf: bool,
     done: bool,
+    /// H(A1), the layer's key material.
+    ha1: Vec<u8>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -289,21 +319,37 @@ impl Mechanism for DigestMd5 {
         let nonce = field("nonce").ok_or_else(|| bad_server_data("no nonce in the challenge"))?;
         let realm = field("realm").unwrap_or_default();
         let cnonce = nonce_hex()?;
-        let uri = "libvirt/localhost";
+        let uri = format!("libvirt/{}", self.host);
+        let (qop, a2_tail, cipher) = if self.conf {
+            let offers = field("cipher").unwrap_or_default();
+            if !field("qop").unwrap_or_default().split(',').any(|q| q.trim() == "auth-conf")
+                || !offers.split(',').any(|c| c.trim() == "rc4")
+            {
+                return Err(bad_server_data("no usable security layer offered"));
+            }
+            ("auth-conf", ":00000000000000000000000000000000", ",cipher=rc4,maxbuf=65536")
+        } else {
+            ("auth", "", "")
+        };
         let md5 = MessageDigest::md5();
         let inner = digest(md5, format!("{}:{realm}:{}", self.secret.user, self.secret.password).as_bytes())?;
         let mut a1 = inner;
         a1.extend_from_slice(format!(":{nonce}:{cnonce}").as_bytes());
-        let ha1 = hex(&digest(md5, &a1)?);
-        let ha2 = hex(&digest(md5, format!("AUTHENTICATE:{uri}").as_bytes())?);
-        let response = hex(&digest(md5, format!("{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}").as_bytes())?);
+        self.ha1 = digest(md5, &a1)?;
+        let ha1 = hex(&self.ha1);
+        let ha2 = hex(&digest(md5, format!("AUTHENTICATE:{uri}{a2_tail}").as_bytes())?);
+        let response = hex(&digest(md5, format!("{ha1}:{nonce}:00000001:{cnonce}:{qop}:{ha2}").as_bytes())?);
         self.done = true;
         Ok(format!(
-            "username=\"{}\",realm=\"{realm}\",nonce=\"{nonce}\",cnonce=\"{cnonce}\",nc=00000001,qop=auth,\
-             digest-uri=\"{uri}\",response={response},charset=utf-8",
+            "username=\"{}\",realm=\"{realm}\",nonce=\"{nonce}\",cnonce=\"{cnonce}\",nc=00000001,qop={qop},\
+             digest-uri=\"{uri}\",response={response},charset=utf-8{cipher}",
             self.secret.user
         )
         .into_bytes())
+    }
+
+    fn layer(&mut self) -> Option<(Direction, Direction)> {
+        self.conf.then(|| sasl_layer::keys(&self.ha1))
     }
 
     fn finish(&mut self, _data: &[u8]) -> Result<()> {

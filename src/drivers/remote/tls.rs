@@ -126,7 +126,7 @@ fn check_own_certificate(creds: &Credentials, ca_pem: &[u8]) -> Result<()> {
         let store = store.build();
         let chain = Stack::new()?;
         let mut ctx = X509StoreContext::new()?;
-        ctx.init(&store, &cert, &chain, |c| Ok(c.verify_cert().map(|_| c.error())?))
+        ctx.init(&store, &cert, &chain, |c| c.verify_cert().map(|_| c.error()))
     })()
     .map_err(|e| rpc_system(format!("Unable to check certificate {cert_path}: {e}")))?;
     if verdict != X509VerifyResult::OK {
