@@ -75,6 +75,20 @@ pub fn rpc(data: &[u8]) {
     let _ = crate::util::rpc::error::WireError::decode(&mut crate::util::xdr::Decoder::new(data));
 }
 
+/// Custom node files of the test driver: the input up to the first NUL is
+/// the node document, the rest is what every file it refers to reads as
+/// (so a referenced document can be anything, the node file itself too).
+pub fn node_file(data: &[u8]) {
+    let (node, referenced) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], Some(&data[i + 1..])),
+        None => (data, None),
+    };
+    let node = String::from_utf8_lossy(node).into_owned();
+    let referenced = referenced.map(|r| String::from_utf8_lossy(r).into_owned());
+    let mut read = |path: &str| if path == "/fuzz/node.xml" { Some(node.clone()) } else { referenced.clone() };
+    let _ = crate::drivers::test::node_file::load("/fuzz/node.xml", &mut read);
+}
+
 /// A fuzz target: any input must be handled without panicking.
 pub type Target = fn(&[u8]);
 
@@ -86,4 +100,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("xml", xml),
     ("documents", documents),
     ("rpc", rpc),
+    ("node_file", node_file),
 ];

@@ -642,26 +642,3 @@ def readonly_reads_allowed(libvirt):
     c = libvirt.openReadOnly(URI)
     d = c.lookupByName("test")
     return [d.info()[:4], d.state()[0], c.listDomainsID(), d.maxMemory(), c.getInfo()]
-
-
-# --------------------------------------------------------------------------
-# Known disagreements (strict xfail: they must flip to XPASS -> fail when the
-# behaviour is fixed, so the entry gets removed).
-# --------------------------------------------------------------------------
-
-XFAIL.update({
-    "open_uri_without_scheme": "message for a URI without a scheme: real "
-        "\"no connection driver available for URI 'X' does not include a driver name\", "
-        "ours \"no connection driver available for X\" (code 5/domain 0 agree)",
-    "open_test_missing_file": "test driver custom node files (test:///path/to/file.xml) "
-        "unsupported: real fails parsing the file with VIR_ERR_XML_ERROR(27)/VIR_FROM_TEST "
-        "\"XML error: failed to parse xml document '<path>'\"; ours VIR_ERR_NO_SUPPORT(3)",
-    "open_test_opaque_path": "'test:<relative>' (opaque URI) must be treated as the file "
-        "path '<relative>' (real: code 27 \"failed to parse xml document 'vrs-no-such-file'\"); "
-        "ours rejects it as an empty path (code 8)",
-    "open_test_root_path": "'test:///' must fail with VIR_ERR_INVALID_ARG(8) \"invalid argument: "
-        "testOpen: supply a path or use test:///default\"; ours treats '/' as a custom node file (code 3)",
-    "open_malformed_uri": "URIs libxml2's xmlParseURI rejects must fail with "
-        "VIR_ERR_INTERNAL_ERROR(1)/VIR_FROM_URI(45) \"internal error: Unable to parse URI <uri>\" "
-        "before any driver is tried; ours accepts 'test:///default\\x01:['",
-})

@@ -53,7 +53,7 @@ pub fn parse(root: Node) -> Result<Extras> {
         let v = parse_unsigned(&string_value(rs))
             .and_then(|v| u32::try_from(v).ok())
             .ok_or_else(|| xml_error("invalid runstate"))?;
-        if v >= VIR_DOMAIN_PMSUSPENDED as u32 + 1 {
+        if v > VIR_DOMAIN_PMSUSPENDED as u32 {
             return Err(xml_error(&format!("runstate '{}' out of range'", v as i32)));
         }
         x.runstate = v as i32;

@@ -13,7 +13,7 @@ mod events;
 mod host;
 mod interface;
 mod network;
-mod node_file;
+pub(crate) mod node_file;
 mod nodedev;
 mod state;
 mod storage;
