@@ -76,7 +76,8 @@ def _client_dir(path, ca_cert, key, cert):
 class PrivateDaemon:
     """Call start(); None from start() means it is up, else the reason."""
 
-    def __init__(self):
+    def __init__(self, mechs="scram-sha-256 digest-md5"):
+        self.mechs = mechs
         self.dir = tempfile.mkdtemp(prefix="vrs-tls-")
         self.proc = None
         self.tls_port = _free_port()
@@ -111,7 +112,7 @@ class PrivateDaemon:
         os.makedirs(self.path("sasl"))
         db = self.path("sasl", "passwd.db")
         _template(self.path("sasl", "libvirt.conf"),
-                  ["mech_list: scram-sha-256 digest-md5", "sasldb_path: " + db])
+                  ["mech_list: " + self.mechs, "sasldb_path: " + db])
         subprocess.run(["saslpasswd2", "-a", "libvirt", "-f", db, "-c", USER], input=PASSWORD.encode(),
                        check=True, capture_output=True)
 

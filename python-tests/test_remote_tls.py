@@ -140,17 +140,31 @@ def tcp_sasl(libvirt):
             big_messages(c), c.close()]
 
 
+@scenario
+def digest_md5_only(libvirt):
+    """A daemon offering DIGEST-MD5 alone: plain authentication over TLS,
+    the confidentiality layer over TCP."""
+    D.quiet(libvirt)
+    dig = ENV["digest"]
+    tls = "test+tls://localhost:%d/default?pkipath=%s/pki" % (dig["tls"], dig["dir"])
+    tcp = "test+tcp://localhost:%d/default" % dig["tcp"]
+    return [open_auth(libvirt, u, auth(libvirt, password=p)) for u in (tls, tcp) for p in (private_daemon.PASSWORD, "x")]
+
+
 XFAIL = {}
 
 
-def run(libdir, daemon):
+def run(libdir, daemons):
     """{name: result} of SCENARIOS run in a child with this library."""
     env = dict(os.environ)
     for k in ("LD_LIBRARY_PATH", "LD_PRELOAD", "LIBVIRT_DEFAULT_URI"):
         env.pop(k, None)
     if libdir:
         env["LD_LIBRARY_PATH"] = libdir
-    env["VRS_TLS_DAEMON"] = json.dumps({"dir": daemon.dir, "tls": daemon.tls_port, "tcp": daemon.tcp_port})
+    daemon, digest = daemons
+    where = {"dir": daemon.dir, "tls": daemon.tls_port, "tcp": daemon.tcp_port,
+             "digest": {"dir": digest.dir, "tls": digest.tls_port, "tcp": digest.tcp_port}}
+    env["VRS_TLS_DAEMON"] = json.dumps(where)
     fd, out = tempfile.mkstemp(prefix="vrs-tls-", suffix=".jsonl")
     os.close(fd)
     try:
@@ -178,15 +192,20 @@ if __name__ == "__main__":
 
 @pytest.fixture(scope="module")
 def daemon():
+    """The main private daemon (SCRAM-SHA-256 and DIGEST-MD5) and one
+    offering DIGEST-MD5 alone."""
     if os.geteuid() != 0:
         pytest.skip("the private daemon is started as user 'nobody', which needs root")
-    d = private_daemon.PrivateDaemon()
-    why = d.start()
-    if why:
-        d.stop()
-        pytest.skip(why)
-    yield d
-    d.stop()
+    ds = [private_daemon.PrivateDaemon(), private_daemon.PrivateDaemon("digest-md5")]
+    try:
+        for d in ds:
+            why = d.start()
+            if why:
+                pytest.skip(why)
+        yield ds
+    finally:
+        for d in ds:
+            d.stop()
 
 
 _CACHE = {}

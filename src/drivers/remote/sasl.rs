@@ -94,9 +94,14 @@ pub fn choose(
     Ok(match *name {
         "SCRAM-SHA-256" => Box::new(Scram::new("SCRAM-SHA-256", MessageDigest::sha256(), secret)?),
         "SCRAM-SHA-1" => Box::new(Scram::new("SCRAM-SHA-1", MessageDigest::sha1(), secret)?),
-        "DIGEST-MD5" => {
-            Box::new(DigestMd5 { secret, host: host.to_string(), conf: !encrypted, done: false, ha1: Vec::new() })
-        }
+        "DIGEST-MD5" => Box::new(DigestMd5 {
+            secret,
+            host: host.to_string(),
+            conf: !encrypted,
+            done: false,
+            ha1: Vec::new(),
+            rspauth: String::new(),
+        }),
         _ => Box::new(Plain { secret }),
     })
 }
@@ -264,6 +269,8 @@ struct DigestMd5 {
     done: bool,
     /// H(A1), the layer's key material.
     ha1: Vec<u8>,
+    /// The `rspauth` proving the server knows the password too.
+    rspauth: String,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -312,6 +319,7 @@ impl Mechanism for DigestMd5 {
 
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>> {
         if self.done {
+            self.check_rspauth(challenge)?;
             return Ok(Vec::new());
         }
         let fields = digest_fields(&String::from_utf8_lossy(challenge));
@@ -339,6 +347,8 @@ impl Mechanism for DigestMd5 {
         let ha1 = hex(&self.ha1);
         let ha2 = hex(&digest(md5, format!("AUTHENTICATE:{uri}{a2_tail}").as_bytes())?);
         let response = hex(&digest(md5, format!("{ha1}:{nonce}:00000001:{cnonce}:{qop}:{ha2}").as_bytes())?);
+        let ha2_server = hex(&digest(md5, format!(":{uri}{a2_tail}").as_bytes())?);
+        self.rspauth = hex(&digest(md5, format!("{ha1}:{nonce}:00000001:{cnonce}:{qop}:{ha2_server}").as_bytes())?);
         self.done = true;
         Ok(format!(
             "username=\"{}\",realm=\"{realm}\",nonce=\"{nonce}\",cnonce=\"{cnonce}\",nc=00000001,qop={qop},\
@@ -352,8 +362,21 @@ impl Mechanism for DigestMd5 {
         self.conf.then(|| sasl_layer::keys(&self.ha1))
     }
 
-    fn finish(&mut self, _data: &[u8]) -> Result<()> {
-        Ok(())
+    fn finish(&mut self, data: &[u8]) -> Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.check_rspauth(data)
+    }
+}
+
+impl DigestMd5 {
+    fn check_rspauth(&self, data: &[u8]) -> Result<()> {
+        let fields = digest_fields(&String::from_utf8_lossy(data));
+        match fields.iter().find(|(k, _)| k == "rspauth") {
+            Some((_, v)) if *v == self.rspauth => Ok(()),
+            _ => Err(bad_server_data("server authentication failed")),
+        }
     }
 }
 
