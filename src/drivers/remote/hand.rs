@@ -221,9 +221,16 @@ pub fn install(t: &mut DriverTable) {
         })?;
         super::reply::<StorageVol>(&pool.conn, &r)
     });
+    // asked once, as libvirt's client does (it still answers once the
+    // daemon is gone)
     t.host.connect_get_type = Some(|c| {
-        let r = call(c, REMOTE, proc::CONNECT_GET_TYPE, |_| {})?;
-        super::reply::<String>(c, &r)
+        let r = remote(c)?;
+        if let Some(t) = r.kind.get() {
+            return Ok(t.clone());
+        }
+        let reply = call(c, REMOTE, proc::CONNECT_GET_TYPE, |_| {})?;
+        let kind = super::reply::<String>(c, &reply)?;
+        Ok(r.kind.get_or_init(|| kind).clone())
     });
     t.host.connect_is_alive = Some(|c| Ok(remote(c)?.client.is_alive()));
     // the transport must be secure too (UNIX sockets, TLS and SSH are)
@@ -250,18 +257,27 @@ pub fn install(t: &mut DriverTable) {
         super::reply::<Vec<i32>>(c, &r)
     });
     t.domain.domain_undefine = Some(|d, f| dom_flags(d, f, proc::DOMAIN_UNDEFINE, proc::DOMAIN_UNDEFINE_FLAGS));
-    t.domain.domain_destroy = Some(|d, f| dom_flags(d, f, proc::DOMAIN_DESTROY, proc::DOMAIN_DESTROY_FLAGS));
+    // the handle is no longer running (libvirt's client does this for
+    // virDomainDestroy only; both share the slot here)
+    t.domain.domain_destroy = Some(|d, f| {
+        dom_flags(d, f, proc::DOMAIN_DESTROY, proc::DOMAIN_DESTROY_FLAGS)?;
+        d.id.set(-1);
+        Ok(())
+    });
     t.domain.domain_shutdown = Some(|d, f| dom_flags(d, f, proc::DOMAIN_SHUTDOWN, proc::DOMAIN_SHUTDOWN_FLAGS));
     t.domain.domain_create = Some(|d, f| {
-        // the reply carries the domain with its new id; the handle keeps the old one
-        if f == 0 {
+        // the handle takes the new id: from the reply, or (the plain call
+        // has none) from a lookup, as libvirt's client does
+        let r = if f == 0 {
             call(&d.conn, REMOTE, proc::DOMAIN_CREATE, |e| d.enc(e))?;
+            call(&d.conn, REMOTE, proc::DOMAIN_LOOKUP_BY_UUID, |e| d.uuid.enc(e))?
         } else {
             call(&d.conn, REMOTE, proc::DOMAIN_CREATE_WITH_FLAGS, |e| {
                 d.enc(e);
                 e.u32(f);
-            })?;
-        }
+            })?
+        };
+        d.id.set(super::reply::<Domain>(&d.conn, &r)?.id.get());
         Ok(())
     });
     t.domain.domain_define_xml = Some(|c, xml, f| {
