@@ -9,6 +9,7 @@ ELSEWHERE and expected to differ only if they also differ locally.
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -307,11 +308,27 @@ def run_remote(libdir):
         os.unlink(out)
 
 
-# The scenario modules checked through the daemon so far; the others (domain
-# API, storage, events, ...) came with the test driver work and are not yet
-# verified through the remote driver (events and streams are not carried
-# over the wire yet).
-THROUGH_DAEMON = [n for n, f in D.SCENARIOS.items() if f.__module__ in ("scenarios.base", "scenarios.migration")]
+# The scenario modules checked through the daemon. Events travel over the
+# wire (registered at the daemon, its messages decoded and delivered by our
+# loop), and so do streams (the screenshot). Left out: scenarios.host and
+# scenarios.domain_api (node and domain queries with structured answers that
+# the remote driver does not carry yet: CPU stats and map, free pages and
+# cells, security model, scheduler, time, all-domain stats).
+THROUGH_DAEMON_MODULES = ("base", "migration", "events", "storage", "network", "nodedev", "interface",
+                          "descriptors", "domain_xml")
+# scenarios whose result depends on the daemon's other clients
+DAEMON_STATE = {
+    "conn_default_state_reset_after_close": "the daemon resets its test driver only when no client "
+                                            "(another test run, say) holds a connection",
+}
+THROUGH_DAEMON = [n for n, f in D.SCENARIOS.items()
+                  if f.__module__ in ["scenarios." + m for m in THROUGH_DAEMON_MODULES] and n not in DAEMON_STATE]
+
+
+def same_daemon_state(rec):
+    """A result without the daemon's domain ids, which grow with every
+    domain started in its lifetime (every client shares its test driver)."""
+    return json.loads(re.sub(r"id='\d+'", "id='N'", json.dumps(D.normalise(rec))))
 
 
 def collect(libdir):
@@ -353,8 +370,8 @@ def _params():
 
 @pytest.mark.parametrize("name", list(_params()))
 def test_same_as_real_through_daemon(name, real_remote, our_remote):
-    real = D.normalise(real_remote[name])
-    ours = D.normalise(our_remote[name])
+    real = same_daemon_state(real_remote[name])
+    ours = same_daemon_state(our_remote[name])
     assert ours == real, "\nreal: %s\nours: %s" % (json.dumps(real), json.dumps(ours))
 
 

@@ -21,7 +21,7 @@ use super::typed_params::TypedParam;
 use super::uuid::Uuid;
 use crate::generated::consts::*;
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Weak};
 
 /// What an event is about: enough to hand a new object handle to a callback.
@@ -124,6 +124,9 @@ pub enum Event {
     SecretLifecycle { secret: Subject, event: i32, detail: i32 },
     /// `VIR_SECRET_EVENT_ID_VALUE_CHANGED`.
     SecretValueChanged { secret: Subject },
+    /// A QEMU monitor event (libvirt-qemu): its name, when it happened and
+    /// its details (JSON).
+    QemuMonitor { domain: Subject, event: String, seconds: i64, micros: u32, details: Option<String> },
 }
 
 /// The object families events are registered for.
@@ -134,6 +137,8 @@ pub enum Family {
     StoragePool,
     NodeDevice,
     Secret,
+    /// QEMU monitor events (libvirt-qemu), one id.
+    QemuMonitor,
 }
 
 impl Family {
@@ -145,6 +150,7 @@ impl Family {
             Family::StoragePool => VIR_STORAGE_POOL_EVENT_ID_LAST,
             Family::NodeDevice => VIR_NODE_DEVICE_EVENT_ID_LAST,
             Family::Secret => VIR_SECRET_EVENT_ID_LAST,
+            Family::QemuMonitor => 1,
         }
     }
 }
@@ -157,6 +163,7 @@ impl Event {
             StoragePoolLifecycle { .. } | StoragePoolRefresh { .. } => Family::StoragePool,
             NodeDeviceLifecycle { .. } | NodeDeviceUpdate { .. } => Family::NodeDevice,
             SecretLifecycle { .. } | SecretValueChanged { .. } => Family::Secret,
+            QemuMonitor { .. } => Family::QemuMonitor,
             _ => Family::Domain,
         }
     }
@@ -189,7 +196,8 @@ impl Event {
             | DomainMetadataChange { domain, .. }
             | DomainBlockThreshold { domain, .. }
             | DomainMemoryFailure { domain, .. }
-            | DomainMemoryDeviceSizeChange { domain, .. } => domain,
+            | DomainMemoryDeviceSizeChange { domain, .. }
+            | QemuMonitor { domain, .. } => domain,
             NetworkLifecycle { network, .. } => network,
             StoragePoolLifecycle { pool, .. } | StoragePoolRefresh { pool } => pool,
             NodeDeviceLifecycle { device, .. } | NodeDeviceUpdate { device } => device,
@@ -235,6 +243,7 @@ impl Event {
             NodeDeviceUpdate { .. } => &[VIR_NODE_DEVICE_EVENT_ID_UPDATE],
             SecretLifecycle { .. } => &[VIR_SECRET_EVENT_ID_LIFECYCLE],
             SecretValueChanged { .. } => &[VIR_SECRET_EVENT_ID_VALUE_CHANGED],
+            QemuMonitor { .. } => &[0],
         };
         ids.contains(&event_id)
     }
@@ -248,6 +257,14 @@ pub enum Filter {
     Uuid(Uuid),
     /// One node device, by name.
     Name(String),
+    /// QEMU monitor events: one domain or all, and the event names the
+    /// producer matches (`VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_*`
+    /// flags); only the domain is checked here.
+    Monitor {
+        uuid: Option<Uuid>,
+        event: Option<String>,
+        flags: u32,
+    },
 }
 
 impl Filter {
@@ -256,6 +273,7 @@ impl Filter {
             Filter::All => true,
             Filter::Uuid(u) => &s.uuid == u,
             Filter::Name(n) => &s.name == n,
+            Filter::Monitor { uuid, .. } => uuid.is_none_or(|u| s.uuid == u),
         }
     }
 }
@@ -285,17 +303,46 @@ struct Registered {
     cb: Callback,
     free: Mutex<Option<FreeCallback>>,
     deleted: AtomicBool,
+    /// The id a [`Relay`] got for the callback's events, -1 without one.
+    remote: AtomicI32,
 }
 
 impl Registered {
     fn live(&self) -> bool {
         !self.deleted.load(Ordering::Acquire)
     }
+
+    fn remote(&self) -> i32 {
+        self.remote.load(Ordering::Acquire)
+    }
+
+    /// Whether events enabled for `other` also serve this callback (QEMU
+    /// monitor callbacks are enabled one by one).
+    fn same_events(&self, other: &Callback) -> bool {
+        other.family != Family::QemuMonitor
+            && self.cb.family == other.family
+            && self.cb.event_id == other.event_id
+            && self.cb.filter == other.filter
+    }
+}
+
+/// Where a queue's events come from when another party produces them (a
+/// daemon): the first callback for an event id and filter enables them
+/// there, the last one gone disables them. Events arriving from there are
+/// queued with [`EventQueue::queue_from`] and reach the callbacks that
+/// share the id `enable` returned.
+pub trait Relay: Send + Sync {
+    /// Asks for the events of `event_id` about the objects `filter` names;
+    /// the id those events will carry.
+    fn enable(&self, family: Family, event_id: i32, filter: &Filter) -> Result<i32>;
+    /// Stops the events enabled under `remote`.
+    fn disable(&self, family: Family, remote: i32) -> Result<()>;
 }
 
 #[derive(Default)]
 struct State {
-    pending: Vec<Event>,
+    /// Events and the relay id they came with (-1: every callback).
+    pending: Vec<(Event, i32)>,
     callbacks: Vec<Arc<Registered>>,
     next_id: i32,
     /// The loop timer that delivers queued events, -1 when none.
@@ -309,11 +356,12 @@ struct State {
 #[derive(Clone)]
 pub struct EventQueue {
     state: Arc<Mutex<State>>,
+    relay: Option<Arc<dyn Relay>>,
 }
 
 impl Default for EventQueue {
     fn default() -> Self {
-        EventQueue { state: Arc::new(Mutex::new(State { timer: -1, ..Default::default() })) }
+        EventQueue { state: Arc::new(Mutex::new(State { timer: -1, ..Default::default() })), relay: None }
     }
 }
 
@@ -333,19 +381,30 @@ impl EventQueue {
         EventQueue::default()
     }
 
+    /// A queue whose events are produced through `relay`.
+    pub fn relayed(relay: Arc<dyn Relay>) -> EventQueue {
+        EventQueue { relay: Some(relay), ..EventQueue::default() }
+    }
+
     /// Queues an event for delivery; without any callback registered the
     /// event is dropped.
     pub fn queue(&self, event: Event) {
+        self.queue_from(event, -1)
+    }
+
+    /// Queues an event that came through the relay under id `remote`: it
+    /// reaches only the callbacks registered under that id.
+    pub fn queue_from(&self, event: Event, remote: i32) {
         let timer = {
             let mut st = self.state.lock();
             if st.recording {
-                st.pending.push(event);
+                st.pending.push((event, remote));
                 return;
             }
             if st.timer < 0 {
                 return;
             }
-            st.pending.push(event);
+            st.pending.push((event, remote));
             st.timer
         };
         event_loop::update_timeout(timer, 0);
@@ -359,11 +418,31 @@ impl EventQueue {
 
     /// Takes the events queued so far, oldest first.
     pub fn drain(&self) -> Vec<Event> {
-        std::mem::take(&mut self.state.lock().pending)
+        std::mem::take(&mut self.state.lock().pending).into_iter().map(|(e, _)| e).collect()
     }
 
-    /// Registers a callback; returns its id.
-    pub fn register(&self, mut cb: Callback) -> Result<i32> {
+    /// Registers a callback; returns its id. With a relay, the first
+    /// callback for its events enables them there.
+    pub fn register(&self, cb: Callback) -> Result<i32> {
+        let (id, reg, enable) = self.register_local(cb)?;
+        let Some(relay) = self.relay.as_ref().filter(|_| enable) else { return Ok(id) };
+        match relay.enable(reg.cb.family, reg.cb.event_id, &reg.cb.filter) {
+            Ok(remote) => {
+                reg.remote.store(remote, Ordering::Release);
+                Ok(id)
+            }
+            Err(e) => {
+                // forgotten without running the application's free callback
+                reg.free.lock().take();
+                self.remove(|r| r.id == id);
+                Err(e)
+            }
+        }
+    }
+
+    /// The local half of [`EventQueue::register`]: the new id, the
+    /// registration, and whether its events must be enabled at the relay.
+    fn register_local(&self, mut cb: Callback) -> Result<(i32, Arc<Registered>, bool)> {
         let mut st = self.state.lock();
         let duplicate = st.callbacks.iter().any(|r| {
             r.live()
@@ -385,23 +464,42 @@ impl EventQueue {
         if duplicate {
             return Err(Error::invalid_arg("event callback already tracked"));
         }
+        let shared = st.callbacks.iter().find(|r| r.live() && r.same_events(&cb)).map(|r| r.remote());
         let id = st.next_id;
         st.next_id += 1;
         let free = Mutex::new(cb.free.take());
-        st.callbacks.push(Arc::new(Registered { id, cb, free, deleted: AtomicBool::new(false) }));
-        Ok(id)
+        let remote = AtomicI32::new(shared.unwrap_or(-1));
+        let reg = Arc::new(Registered { id, cb, free, deleted: AtomicBool::new(false), remote });
+        st.callbacks.push(reg.clone());
+        Ok((id, reg, shared.is_none()))
     }
 
     /// Removes the callback with id `id` registered on `conn`.
     pub fn deregister(&self, conn: &Connect, id: i32) -> Result<()> {
-        self.remove(|r| r.id == id && r.cb.conn.same(conn))
-            .ok_or_else(|| Error::invalid_arg(format!("could not find event callback {id} for deletion")))
+        let gone = self.remove(|r| r.id == id && r.cb.conn.same(conn));
+        let (family, remote) =
+            gone.ok_or_else(|| Error::invalid_arg(format!("could not find event callback {id} for deletion")))?;
+        self.disable(family, remote)
+    }
+
+    /// [`EventQueue::deregister`] through a family's deregistration: with a
+    /// relay, the callback is found whatever its family, and its events
+    /// are disabled through `family` (the relay's answer tells).
+    pub fn deregister_family(&self, conn: &Connect, family: Family, id: i32) -> Result<()> {
+        if self.relay.is_none() {
+            return self.deregister(conn, id);
+        }
+        let gone = self.remove(|r| r.id == id && r.cb.conn.same(conn));
+        let (_, remote) = gone.ok_or_else(|| Error::invalid_arg(format!("event callback id {id} not registered")))?;
+        self.disable(family, remote)
     }
 
     /// Removes the legacy domain callback `key` registered on `conn`.
     pub fn deregister_legacy(&self, conn: &Connect, key: usize) -> Result<()> {
-        self.remove(|r| r.cb.legacy && r.cb.key == key && r.cb.conn.same(conn))
-            .ok_or_else(|| Error::invalid_arg(format!("event callback function {key:#x} not registered")))
+        let gone = self.remove(|r| r.cb.legacy && r.cb.key == key && r.cb.conn.same(conn));
+        let (family, remote) =
+            gone.ok_or_else(|| Error::invalid_arg(format!("event callback function {key:#x} not registered")))?;
+        self.disable(family, remote)
     }
 
     /// The number of live callbacks (for tests and diagnostics).
@@ -409,9 +507,21 @@ impl EventQueue {
         self.state.lock().callbacks.iter().filter(|r| r.live()).count()
     }
 
-    fn remove(&self, matches: impl Fn(&Registered) -> bool) -> Option<()> {
+    /// Disables at the relay the events under `remote` (-1: nothing to do).
+    fn disable(&self, family: Family, remote: i32) -> Result<()> {
+        match &self.relay {
+            Some(relay) if remote >= 0 => relay.disable(family, remote),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes the first live callback `matches` accepts: its family, and
+    /// the relay id to disable when it was the last one sharing it (-1).
+    fn remove(&self, matches: impl Fn(&Registered) -> bool) -> Option<(Family, i32)> {
         let mut st = self.state.lock();
         let i = st.callbacks.iter().position(|r| r.live() && matches(r))?;
+        let target = st.callbacks[i].clone();
+        let last = !st.callbacks.iter().any(|r| r.live() && r.id != target.id && r.same_events(&target.cb));
         let mut gone = Vec::new();
         if st.dispatching {
             st.callbacks[i].deleted.store(true, Ordering::Release);
@@ -424,7 +534,7 @@ impl EventQueue {
             event_loop::remove_timeout(timer);
         }
         release(gone);
-        Some(())
+        Some((target.cb.family, if last { target.remote() } else { -1 }))
     }
 
     /// When no live callback is left: forgets the timer (returned for removal
@@ -449,10 +559,16 @@ fn flush(state: &Weak<Mutex<State>>) {
     if timer >= 0 {
         event_loop::update_timeout(timer, -1);
     }
-    for ev in &events {
+    for (ev, remote) in &events {
         let callbacks = state.lock().callbacks.clone();
         for r in callbacks {
-            if r.live() && r.cb.family == ev.family() && r.cb.filter.accepts(ev.subject()) && ev.serves(r.cb.event_id) {
+            let routed = *remote < 0 || r.remote() == *remote;
+            if routed
+                && r.live()
+                && r.cb.family == ev.family()
+                && r.cb.filter.accepts(ev.subject())
+                && ev.serves(r.cb.event_id)
+            {
                 (r.cb.deliver)(ev);
             }
         }
@@ -462,7 +578,7 @@ fn flush(state: &Weak<Mutex<State>>) {
         st.dispatching = false;
         let (gone, kept) = std::mem::take(&mut st.callbacks).into_iter().partition(|r| !r.live());
         st.callbacks = kept;
-        let q = EventQueue { state: state.clone() };
+        let q = EventQueue { state: state.clone(), relay: None };
         let t = q.retire_timer(&mut st);
         (gone, t)
     };

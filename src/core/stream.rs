@@ -274,7 +274,8 @@ pub fn at_hole() -> Error {
     Error::with_detail(VIR_FROM_STREAMS, VIR_ERR_OPERATION_INVALID, "stream at hole")
 }
 
-fn is_hole_error(e: &Error) -> bool {
+/// Whether `e` is the [`at_hole`] marker.
+pub fn is_hole_error(e: &Error) -> bool {
     e.str2.as_deref() == Some("stream at hole")
 }
 

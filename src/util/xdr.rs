@@ -93,6 +93,11 @@ impl Encoder {
         self.buf.resize(self.buf.len() + pad(data.len()), 0);
     }
 
+    /// Bytes as they are, no length, no padding (stream data).
+    pub fn raw(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
     /// Variable-length opaque data (`opaque x<N>`): length, bytes, padding.
     pub fn opaque(&mut self, data: &[u8]) {
         self.u32(data.len() as u32);

@@ -263,6 +263,7 @@ fn queue_of(conn: &Connect, family: Family) -> Result<EventQueue> {
         Family::StoragePool => t.storage_pool_events,
         Family::NodeDevice => t.node_device_events,
         Family::Secret => t.secret_events,
+        Family::QemuMonitor => t.qemu_monitor_events,
     };
     slot.ok_or_else(Error::no_support)?(conn)
 }
@@ -314,7 +315,7 @@ fn register(
 fn deregister(conn: virConnectPtr, family: Family, id: c_int) -> Result<c_int> {
     // SAFETY: the prologue validated the handle.
     let c = unsafe { ConnectHandle::check(conn) }?;
-    queue_of(c.conn(), family)?.deregister(c.conn(), id)?;
+    queue_of(c.conn(), family)?.deregister_family(c.conn(), family, id)?;
     Ok(0)
 }
 
@@ -631,7 +632,7 @@ fn new_object(c: &ConnectHandle, family: Family, s: &Subject) -> Option<ObjectHa
             Secret { conn, uuid: s.uuid, usage_type: 0, usage_id: s.name.clone() },
             cp,
         )),
-        Family::Domain => return None,
+        Family::Domain | Family::QemuMonitor => return None,
     })
 }
 
@@ -815,6 +816,60 @@ pub(crate) unsafe fn virConnectNodeDeviceEventDeregisterAny(conn: virConnectPtr,
 
 pub(crate) unsafe fn virConnectSecretEventDeregisterAny(conn: virConnectPtr, callbackID: c_int) -> Result<c_int> {
     deregister(conn, Family::Secret, callbackID)
+}
+
+// ---------------------------------------------------------------------------
+// QEMU monitor events (libvirt-qemu)
+
+pub(crate) unsafe fn virConnectDomainQemuMonitorEventRegister(
+    conn: virConnectPtr,
+    dom: virDomainPtr,
+    event: *const c_char,
+    cb: virConnectDomainQemuMonitorEventCallback,
+    opaque: *mut c_void,
+    freecb: virFreeCallback,
+    flags: c_uint,
+) -> Result<c_int> {
+    const API: &str = "virConnectDomainQemuMonitorEventRegister";
+    // SAFETY: the prologue validated the handle.
+    let c = unsafe { ConnectHandle::check(conn) }?;
+    // SAFETY: the caller's pointer, checked by filter_of.
+    let uuid = match unsafe { filter_of(c, dom, API, |d| Filter::Uuid(d.obj.uuid)) }? {
+        Filter::Uuid(u) => Some(u),
+        _ => None,
+    };
+    let Some(f) = cb else { return Err(Error::null_arg("cb", API)) };
+    // SAFETY: a NUL-terminated string or NULL, as the C API documents.
+    let event = unsafe { crate::capi::marshal::text(event) }.map(|s| s.into_owned());
+    let r = Registration {
+        family: Family::QemuMonitor,
+        event_id: 0,
+        legacy: false,
+        filter: Filter::Monitor { uuid, event, flags },
+        key: f as usize,
+        opaque,
+        freecb,
+    };
+    let o = Opaque(opaque);
+    register(c, r, move |c, ev| {
+        let o = o;
+        let Event::QemuMonitor { domain: s, event, seconds, micros, details } = ev else { return };
+        let cp = c as *const ConnectHandle as virConnectPtr;
+        let d = DomainHandle::new_raw(
+            Domain { conn: c.conn().clone(), name: s.name.clone(), uuid: s.uuid, id: crate::core::DomId::new(s.id) },
+            cp,
+        );
+        let (name, details) = (cstr(event), opt_cstr(details));
+        // SAFETY: the application's callback with arguments that live for the call.
+        with_handle(d, |d| unsafe { f(cp, d, name.as_ptr(), *seconds, *micros, opt_ptr(&details), o.0) });
+    })
+}
+
+pub(crate) unsafe fn virConnectDomainQemuMonitorEventDeregister(
+    conn: virConnectPtr,
+    callbackID: c_int,
+) -> Result<c_int> {
+    deregister(conn, Family::QemuMonitor, callbackID)
 }
 
 // ---------------------------------------------------------------------------

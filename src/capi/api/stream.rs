@@ -64,7 +64,11 @@ pub(crate) unsafe fn virStreamRecvFlags(
     let s = unsafe { stream_of(st) }?;
     // SAFETY: the caller passes nbytes writable bytes at data (checked non-NULL).
     let buf = unsafe { std::slice::from_raw_parts_mut(data.cast::<u8>(), nbytes) };
-    Ok(io_result(stream::recv_flags(s, buf, flags)?))
+    match stream::recv_flags(s, buf, flags) {
+        // the stream is at a hole and the caller asked to stop there
+        Err(e) if stream::is_hole_error(&e) => Ok(-3),
+        r => Ok(io_result(r?)),
+    }
 }
 
 pub(crate) unsafe fn virStreamSendHole(st: virStreamPtr, length: c_longlong, flags: c_uint) -> Result<c_int> {

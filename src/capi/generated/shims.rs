@@ -3105,13 +3105,13 @@ pub unsafe extern "C" fn virTypedParamsGetULLong(params: virTypedParameterPtr, n
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virConnectDomainQemuMonitorEventDeregister(conn: virConnectPtr, callbackID: c_int) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainQemuMonitorEventDeregister checks each before use.
-    run("virConnectDomainQemuMonitorEventDeregister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectDomainQemuMonitorEventDeregister", "callbackID in virConnectDomainQemuMonitorEventDeregister must be zero or greater".into())); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainQemuMonitorEventDeregister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; if callbackID < 0 { return Err(crate::core::error::Error::arg_error("callbackID", "virConnectDomainQemuMonitorEventDeregister", "callbackID in virConnectDomainQemuMonitorEventDeregister must be zero or greater".into())); } api::events::virConnectDomainQemuMonitorEventDeregister(conn, callbackID) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virtrs_virConnectDomainQemuMonitorEventRegister(conn: virConnectPtr, dom: virDomainPtr, event: *const c_char, cb: virConnectDomainQemuMonitorEventCallback, opaque: *mut c_void, freecb: virFreeCallback, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virConnectDomainQemuMonitorEventRegister checks each before use.
-    run("virConnectDomainQemuMonitorEventRegister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainQemuMonitorEventRegister")); } Err(crate::core::error::Error::no_support()) } })
+    run("virConnectDomainQemuMonitorEventRegister", crate::generated::consts::VIR_FROM_NONE, -1, || unsafe { { let h = ConnectHandle::check_from(conn, crate::generated::consts::VIR_FROM_NONE)?; h.deny_readonly()?; if cb.is_none() { return Err(crate::core::error::Error::null_arg("cb", "virConnectDomainQemuMonitorEventRegister")); } api::events::virConnectDomainQemuMonitorEventRegister(conn, dom, event, cb, opaque, freecb, flags) } })
 }
 
 #[no_mangle]

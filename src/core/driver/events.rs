@@ -23,6 +23,7 @@ driver_table! {
         storage_pool_events ["virConnectStoragePoolEventRegisterAny", "virConnectStoragePoolEventDeregisterAny"]: fn(&Connect) -> Result<EventQueue>;
         node_device_events ["virConnectNodeDeviceEventRegisterAny", "virConnectNodeDeviceEventDeregisterAny"]: fn(&Connect) -> Result<EventQueue>;
         secret_events ["virConnectSecretEventRegisterAny", "virConnectSecretEventDeregisterAny"]: fn(&Connect) -> Result<EventQueue>;
+        qemu_monitor_events ["virConnectDomainQemuMonitorEventRegister", "virConnectDomainQemuMonitorEventDeregister"]: fn(&Connect) -> Result<EventQueue>;
         /// Without an entry, registering and unregistering close callbacks
         /// succeed and do nothing (libvirt's answer for local drivers).
         connect_register_close_callback ["virConnectRegisterCloseCallback"]: fn(&Connect, CloseCallback) -> Result<()>;

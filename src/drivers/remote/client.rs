@@ -4,6 +4,7 @@
 //! replies to their callers, answers keepalive pings and, when the daemon
 //! goes away, fails every waiting and later call with libvirt's error.
 
+pub use super::inbox::Inbox;
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
 use crate::util::rpc::error::WireError;
@@ -91,8 +92,19 @@ impl Write for Socket {
     }
 }
 
+/// What the daemon sends on its own (events): header and payload.
+pub type MessageHandler = Arc<dyn Fn(&Header, &[u8]) + Send + Sync>;
+
+/// Told once why the connection closed (a `virConnectCloseReason`).
+pub type CloseHandler = Box<dyn FnOnce(i32) + Send>;
+
 struct Shared {
     writer: Mutex<Socket>,
+    /// Event messages go there.
+    handler: Mutex<Option<MessageHandler>>,
+    /// The open streams, by the serial of the call that opened them.
+    streams: Mutex<HashMap<u32, Arc<Inbox>>>,
+    on_close: Mutex<Option<CloseHandler>>,
     pending: Mutex<HashMap<u32, Sender<Reply>>>,
     /// Set once the connection is unusable; the error later calls report.
     closed: Mutex<Option<Error>>,
@@ -108,6 +120,11 @@ pub struct Client {
     /// Stops the running keepalive pinger, if any.
     keepalive: Mutex<Option<Arc<AtomicBool>>>,
 }
+
+/// `virConnectCloseReason` values.
+const CLOSE_REASON_ERROR: i32 = 0;
+const CLOSE_REASON_EOF: i32 = 1;
+const CLOSE_REASON_KEEPALIVE: i32 = 2;
 
 /// libvirt's error for a call on a connection that was closed.
 fn closed_error() -> Error {
@@ -138,6 +155,9 @@ impl Client {
             closed: Mutex::new(None),
             closed_cv: Condvar::new(),
             last_rx: Mutex::new(Instant::now()),
+            handler: Mutex::new(None),
+            streams: Mutex::new(HashMap::new()),
+            on_close: Mutex::new(None),
         });
         let s = shared.clone();
         std::thread::Builder::new()
@@ -167,6 +187,31 @@ impl Client {
         fds: &[RawFd],
         args: impl FnOnce(&mut Encoder),
     ) -> Result<(Vec<u8>, Vec<RawFd>)> {
+        self.call_full(prog, procedure, fds, None, args).map(|(r, fds, _)| (r, fds))
+    }
+
+    /// Sends a call opening a stream: the reply payload, and the stream's
+    /// serial (its inbox gets every stream message the daemon sends).
+    pub fn call_stream(
+        &self,
+        prog: Program,
+        procedure: i32,
+        inbox: Arc<Inbox>,
+        args: impl FnOnce(&mut Encoder),
+    ) -> Result<(Vec<u8>, u32)> {
+        let (r, fds, serial) = self.call_full(prog, procedure, &[], Some(inbox), args)?;
+        close_all(&fds);
+        Ok((r, serial))
+    }
+
+    fn call_full(
+        &self,
+        prog: Program,
+        procedure: i32,
+        fds: &[RawFd],
+        inbox: Option<Arc<Inbox>>,
+        args: impl FnOnce(&mut Encoder),
+    ) -> Result<(Vec<u8>, Vec<RawFd>, u32)> {
         if fds.len() > fds::NUM_FDS_MAX as usize {
             return Err(Error::with_detail(
                 VIR_FROM_RPC,
@@ -200,11 +245,15 @@ impl Client {
         let (tx, rx) = channel();
         {
             // register before sending so the reply cannot overtake us
+            // calls after the end fail as libvirt's do, whatever ended it
             let closed = self.shared.closed.lock();
-            if let Some(e) = closed.as_ref() {
-                return Err(e.clone());
+            if closed.is_some() {
+                return Err(closed_error());
             }
             self.shared.pending.lock().insert(serial, tx);
+            if let Some(inbox) = inbox.clone() {
+                self.shared.streams.lock().insert(serial, inbox);
+            }
         }
         let sent = {
             let mut w = self.shared.writer.lock();
@@ -215,11 +264,59 @@ impl Client {
         };
         if let Err(e) = sent {
             self.shared.pending.lock().remove(&serial);
+            self.shared.streams.lock().remove(&serial);
             let err = io_error(&e, "Cannot write data");
             self.shared.close(err.clone());
             return Err(err);
         }
-        rx.recv().unwrap_or_else(|_| Err(closed_error()))
+        match rx.recv().unwrap_or_else(|_| Err(closed_error())) {
+            Ok((payload, fds)) => Ok((payload, fds, serial)),
+            Err(e) => {
+                self.shared.streams.lock().remove(&serial);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sends one stream message (data, a hole, the end or an abort) of the
+    /// stream opened by call `serial`.
+    pub fn send_stream(
+        &self,
+        prog: Program,
+        procedure: i32,
+        serial: u32,
+        kind: MessageType,
+        status: Status,
+        payload: impl FnOnce(&mut Encoder),
+    ) -> Result<()> {
+        if self.shared.closed.lock().is_some() {
+            return Err(closed_error());
+        }
+        let header = Header { program: prog.number, version: prog.version, procedure, kind, serial, status };
+        let bytes = Message::frame(&header, payload)
+            .map_err(|_| Error::with_detail(VIR_FROM_RPC, VIR_ERR_RPC, "Unable to marshal arguments"))?;
+        let sent = rpc::write_message(&mut *self.shared.writer.lock(), &bytes);
+        sent.map_err(|e| {
+            let err = io_error(&e, "Cannot write data");
+            self.shared.close(err.clone());
+            err
+        })
+    }
+
+    /// Forgets the stream opened by call `serial`.
+    pub fn end_stream(&self, serial: u32) {
+        self.shared.streams.lock().remove(&serial);
+    }
+
+    /// Where event messages go from now on.
+    pub fn set_handler(&self, handler: MessageHandler) {
+        *self.shared.handler.lock() = Some(handler);
+    }
+
+    /// What runs when the connection closes by itself (not for
+    /// [`Client::shutdown`]).
+    pub fn set_close_handler(&self, handler: Option<CloseHandler>) {
+        *self.shared.on_close.lock() = handler;
     }
 
     /// Starts (interval > 0) or stops pinging an idle daemon: after
@@ -246,6 +343,8 @@ impl Client {
         if let Some(stop) = self.keepalive.lock().take() {
             stop.store(true, Ordering::Relaxed);
         }
+        self.shared.on_close.lock().take();
+        self.shared.handler.lock().take();
         self.socket.shutdown();
         self.shared.close(closed_error());
     }
@@ -255,12 +354,28 @@ impl Shared {
     /// Marks the connection closed with `err` (the first cause wins) and
     /// fails every waiting call.
     fn close(&self, err: Error) {
+        self.close_for(err, CLOSE_REASON_ERROR)
+    }
+
+    /// [`Shared::close`] telling the close handler `reason`.
+    fn close_for(&self, err: Error, reason: i32) {
         let mut closed = self.closed.lock();
+        let first = closed.is_none();
         let cause = closed.get_or_insert(err).clone();
         for (_, tx) in self.pending.lock().drain() {
             let _ = tx.send(Err(cause.clone()));
         }
+        for (_, inbox) in self.streams.lock().drain() {
+            inbox.fail(cause.clone());
+        }
         self.closed_cv.notify_all();
+        drop(closed);
+        if first {
+            let handler = self.on_close.lock().take();
+            if let Some(h) = handler {
+                h(reason);
+            }
+        }
     }
 
     fn deliver(&self, serial: u32, reply: Reply) {
@@ -308,11 +423,10 @@ fn keepalive_loop(shared: Weak<Shared>, stop: Arc<AtomicBool>, period: Duration,
             continue;
         }
         if missed >= count {
-            shared.close(Error::with_detail(
-                VIR_FROM_RPC,
-                VIR_ERR_INTERNAL_ERROR,
-                "connection closed due to keepalive timeout",
-            ));
+            shared.close_for(
+                Error::with_detail(VIR_FROM_RPC, VIR_ERR_INTERNAL_ERROR, "connection closed due to keepalive timeout"),
+                CLOSE_REASON_KEEPALIVE,
+            );
             return;
         }
         missed += 1;
@@ -337,7 +451,7 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs
                     Some(t) => format!("End of file while reading data: {t}"),
                     None => "End of file while reading data".to_string(),
                 };
-                shared.close(Error::system(VIR_FROM_RPC, libc::EIO, what));
+                shared.close_for(Error::system(VIR_FROM_RPC, libc::EIO, what), CLOSE_REASON_EOF);
                 return;
             }
             Err(e) => {
@@ -351,6 +465,9 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs
         };
         *shared.last_rx.lock() = Instant::now();
         let h = msg.header;
+        if std::env::var_os("VIRT_RS_RPC_TRACE").is_some() {
+            eprintln!("rpc< {:?} len={}", h, msg.payload.len());
+        }
         match h.kind {
             MessageType::Reply | MessageType::ReplyWithFds => {
                 let mut payload = msg.payload;
@@ -362,6 +479,14 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs
                             shared.close(e);
                             return;
                         }
+                    }
+                }
+                if !shared.pending.lock().contains_key(&h.serial) {
+                    // the answer to a stream's end or abort
+                    if let Some(inbox) = shared.streams.lock().get(&h.serial).cloned() {
+                        inbox.put(h.kind, h.status, &payload);
+                        close_all(&fds);
+                        continue;
                     }
                 }
                 let reply = match h.status {
@@ -377,7 +502,18 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs
             MessageType::Message if h.program == rpc::KEEPALIVE_PROGRAM && h.procedure == rpc::KEEPALIVE_PROC_PING => {
                 shared.pong();
             }
-            // events and stream data are not handled yet
+            MessageType::Stream | MessageType::StreamHole => {
+                let inbox = shared.streams.lock().get(&h.serial).cloned();
+                if let Some(inbox) = inbox {
+                    inbox.put(h.kind, h.status, &msg.payload);
+                }
+            }
+            MessageType::Message if h.program != rpc::KEEPALIVE_PROGRAM => {
+                let handler = shared.handler.lock().clone();
+                if let Some(handler) = handler {
+                    handler(&h, &msg.payload);
+                }
+            }
             _ => {}
         }
     }
@@ -502,8 +638,8 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let e = client.call(REMOTE, 1, |_| {}).unwrap_err();
-        assert_eq!(e.code, VIR_ERR_SYSTEM_ERROR);
-        assert_eq!(e.message, "End of file while reading data: Input/output error");
+        assert_eq!(e.code, VIR_ERR_INTERNAL_ERROR);
+        assert_eq!(e.message, "internal error: client socket is closed");
         assert!(!client.is_alive());
     }
 }
@@ -535,7 +671,7 @@ mod keepalive_tests {
         }
         assert!(!client.is_alive());
         let e = client.call(REMOTE, 1, |_| {}).unwrap_err();
-        assert_eq!(e.message, "internal error: connection closed due to keepalive timeout");
+        assert_eq!(e.message, "internal error: client socket is closed");
         drop(b);
     }
 }

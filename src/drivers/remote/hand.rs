@@ -238,9 +238,16 @@ pub fn install(t: &mut DriverTable) {
         })?;
         super::reply::<StorageVol>(&pool.conn, &r)
     });
+    // asked once, as libvirt's client does (it still answers once the
+    // daemon is gone)
     t.host.connect_get_type = Some(|c| {
-        let r = call(c, REMOTE, proc::CONNECT_GET_TYPE, |_| {})?;
-        super::reply::<String>(c, &r)
+        let r = remote(c)?;
+        if let Some(t) = r.kind.get() {
+            return Ok(t.clone());
+        }
+        let reply = call(c, REMOTE, proc::CONNECT_GET_TYPE, |_| {})?;
+        let kind = super::reply::<String>(c, &reply)?;
+        Ok(r.kind.get_or_init(|| kind).clone())
     });
     t.host.connect_is_alive = Some(|c| Ok(remote(c)?.client.is_alive()));
     // the transport must be secure too (UNIX sockets, TLS and SSH are)

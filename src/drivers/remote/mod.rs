@@ -8,30 +8,43 @@
 //! glue of every slot with a mechanical layout; `hand.rs` the rest.
 
 mod client;
+mod close;
 mod command;
+mod events;
 #[rustfmt::skip]
 mod generated;
 mod hand;
+mod inbox;
+mod nodedev;
+mod storage;
+mod streams;
 mod transport;
 mod wire;
 
 use crate::core::connect::Connect;
 use crate::core::driver::{ConnectDriver, DriverTable, Open, OpenRequest};
 use crate::core::error::{Error, Result};
+use crate::core::events::EventQueue;
 use crate::generated::consts::*;
 use crate::util::xdr::{Decoder, Encoder};
 use client::{Client, Program, Socket, REMOTE};
 use generated::proc;
 use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use transport::Transport;
 use wire::Dec;
 
 /// The per-connection state: the daemon link and what the URI said.
 pub struct Remote {
-    client: Client,
+    client: Arc<Client>,
     transport: Transport,
+    /// Every family's event callbacks.
+    events: EventQueue,
+    /// The application's close callback.
+    close: close::Slot,
+    /// The driver type, once asked.
+    kind: OnceLock<String>,
     /// The program of the ext and ssh transports.
     child: Option<std::process::Child>,
 }
@@ -59,6 +72,11 @@ fn table() -> DriverTable {
     let mut t = DriverTable::EMPTY;
     generated::install(&mut t);
     hand::install(&mut t);
+    events::install(&mut t);
+    streams::install(&mut t);
+    close::install(&mut t);
+    nodedev::install(&mut t);
+    storage::install(&mut t);
     t
 }
 
@@ -135,8 +153,10 @@ fn open(req: &OpenRequest) -> Result<Open> {
         }
         t => return Err(unsupported_transport(t)),
     };
-    let client = Client::start(stream, stderr)?;
-    let remote = Remote { client, transport: target.transport, child };
+    let client = Arc::new(Client::start(stream, stderr)?);
+    let events = events::start(&client);
+    let close = close::start(&client);
+    let remote = Remote { client, transport: target.transport, child, events, close, kind: OnceLock::new() };
     authenticate(&remote)?;
     let flags = if req.readonly { VIR_CONNECT_RO as u32 } else { 0 };
     let name = target.name.clone();
@@ -176,7 +196,7 @@ fn authenticate(r: &Remote) -> Result<()> {
     }
 }
 
-fn remote(c: &Connect) -> Result<&Remote> {
+pub(crate) fn remote(c: &Connect) -> Result<&Remote> {
     c.private::<Remote>().ok_or_else(|| Error::internal("not a remote connection"))
 }
 
