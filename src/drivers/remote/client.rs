@@ -465,9 +465,6 @@ fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs
         };
         *shared.last_rx.lock() = Instant::now();
         let h = msg.header;
-        if std::env::var_os("VIRT_RS_RPC_TRACE").is_some() {
-            eprintln!("rpc< {:?} len={}", h, msg.payload.len());
-        }
         match h.kind {
             MessageType::Reply | MessageType::ReplyWithFds => {
                 let mut payload = msg.payload;

@@ -313,6 +313,19 @@ fn decode(procedure: i32, d: &mut Decoder) -> XdrResult<Option<(i32, Event)>> {
     Ok(Some((id, ev)))
 }
 
+/// Every family's callbacks go to the connection's queue.
+pub fn install(t: &mut crate::core::driver::DriverTable) {
+    fn queue(c: &crate::core::connect::Connect) -> Result<EventQueue> {
+        Ok(super::remote(c)?.events.clone())
+    }
+    t.events.domain_events = Some(queue);
+    t.events.network_events = Some(queue);
+    t.events.storage_pool_events = Some(queue);
+    t.events.node_device_events = Some(queue);
+    t.events.secret_events = Some(queue);
+    t.events.qemu_monitor_events = Some(queue);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,17 +353,4 @@ mod tests {
         assert_eq!(ev.family(), Family::StoragePool);
         assert!(decode(proc::CONNECT_OPEN, &mut Decoder::new(&b)).unwrap().is_none());
     }
-}
-
-/// Every family's callbacks go to the connection's queue.
-pub fn install(t: &mut crate::core::driver::DriverTable) {
-    fn queue(c: &crate::core::connect::Connect) -> Result<EventQueue> {
-        Ok(super::remote(c)?.events.clone())
-    }
-    t.events.domain_events = Some(queue);
-    t.events.network_events = Some(queue);
-    t.events.storage_pool_events = Some(queue);
-    t.events.node_device_events = Some(queue);
-    t.events.secret_events = Some(queue);
-    t.events.qemu_monitor_events = Some(queue);
 }

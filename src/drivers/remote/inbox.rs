@@ -39,6 +39,7 @@ pub struct Inbox {
 }
 
 /// What a receive found.
+#[derive(Debug)]
 pub enum Taken {
     /// Bytes copied (0: the daemon ended the data).
     Data(usize),
@@ -191,5 +192,43 @@ impl Inbox {
                 return Ok(());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_holes_end_and_answers() {
+        let inbox = Inbox::default();
+        inbox.put(MessageType::Stream, Status::Continue, b"abc");
+        let mut hole = crate::util::xdr::Encoder::new();
+        hole.i64(5);
+        hole.u32(0);
+        inbox.put(MessageType::StreamHole, Status::Continue, &hole.into_vec());
+        inbox.put(MessageType::Stream, Status::Continue, b"de");
+        inbox.put(MessageType::Stream, Status::Continue, b"");
+        let mut buf = [9u8; 16];
+        assert!(matches!(inbox.take(&mut buf, true, true).unwrap(), Taken::Data(3)));
+        assert!(matches!(inbox.take(&mut buf, true, true).unwrap(), Taken::AtHole));
+        assert_eq!(inbox.take_hole(), 5);
+        assert!(matches!(inbox.take(&mut buf, true, true).unwrap(), Taken::Data(2)));
+        assert!(matches!(inbox.take(&mut buf, true, true).unwrap(), Taken::Data(0)));
+        let since = inbox.marks();
+        inbox.put(MessageType::Stream, Status::Ok, b"");
+        inbox.wait_answer(since, Duration::from_secs(1)).unwrap();
+        // without stopping, a hole reads as zeroes
+        let z = Inbox::default();
+        z.put(MessageType::Stream, Status::Continue, b"x");
+        let mut hole = crate::util::xdr::Encoder::new();
+        hole.i64(3);
+        hole.u32(0);
+        z.put(MessageType::StreamHole, Status::Continue, &hole.into_vec());
+        assert!(matches!(z.take(&mut buf, true, false).unwrap(), Taken::Data(4)));
+        assert_eq!(&buf[..4], b"x\0\0\0");
+        assert!(matches!(z.take(&mut buf, true, false).unwrap(), Taken::Empty));
+        z.fail(Error::internal("gone"));
+        assert_eq!(z.take(&mut buf, false, false).unwrap_err().message, "internal error: gone");
     }
 }
