@@ -273,8 +273,11 @@ pub fn install(t: &mut DriverTable) {
     t.domain.domain_undefine = Some(|d, f| dom_flags(d, f, proc::DOMAIN_UNDEFINE, proc::DOMAIN_UNDEFINE_FLAGS));
     t.domain.domain_destroy = Some(|d, f| {
         dom_flags(d, f, proc::DOMAIN_DESTROY, proc::DOMAIN_DESTROY_FLAGS)?;
-        // as libvirt's client does, the handle forgets the id of the stopped domain
-        d.id.set(-1);
+        // as libvirt's client does, the plain call (not the flagged one)
+        // makes the handle forget the id of the stopped domain
+        if f == 0 {
+            d.id.set(-1);
+        }
         Ok(())
     });
     t.domain.domain_shutdown = Some(|d, f| dom_flags(d, f, proc::DOMAIN_SHUTDOWN, proc::DOMAIN_SHUTDOWN_FLAGS));
