@@ -14,7 +14,8 @@ import sys
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 # answers the API layer gives before any driver is involved
-API_KEYS = ["null_handle", "readonly_denied", "readonly_error", "nonnull_args", "negative_int", "zero_args"]
+API_KEYS = ["null_handle", "readonly_denied", "readonly_error", "nonnull_args", "negative_int", "zero_args",
+            "closed_connection"]
 
 
 def crashed(v):

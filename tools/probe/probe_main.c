@@ -121,6 +121,12 @@ static void run_case(const struct fninfo *fi, const char *casename, struct ctx *
         alarm(5);
         c->h = (c->mode == M_RO) ? hRO : hRW;
         if (c->mode == M_RO) domarr[0] = hRO[H_DOM];
+        if (c->closed) {
+            /* the application drops its connection reference; the handles
+             * made from it keep it alive, as libvirt documents */
+            int left = virConnectClose(hRW[H_CONN]);
+            if (left != 1) _exit(97);
+        }
         virResetLastError();
         fi->call(c);
         alarm(0);
@@ -201,6 +207,9 @@ static void probe_fn(const struct fninfo *fi)
     RESET(M_RW); c.strx = 1; run_case(fi, "rw_x", &c);
     RESET(M_RW); c.strx = 1; c.ival = 1; run_case(fi, "rw_x1", &c);
     RESET(M_RW); c.strx = 2; c.ival = 1; run_case(fi, "rw_good", &c);
+    if (fi->first_handle >= 0) {
+        RESET(M_RW); c.strx = 2; c.ival = 1; c.closed = 1; run_case(fi, "closed_good", &c);
+    }
 
     for (int i = 0; i < fi->nargs; i++) {
         char k = fi->kinds[i];

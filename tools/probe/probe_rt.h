@@ -20,6 +20,7 @@ struct ctx {
     unsigned long flags; /* value for the "flags" arg */
     int strx;            /* const char * args: 0 -> zeroed buffer (""), 1 -> "x", 2 -> plausible valid value */
     void **h;            /* handle table for this mode */
+    int closed;          /* virConnectClose the read-write connection first (its objects keep it) */
 };
 
 struct fninfo {

@@ -217,6 +217,11 @@ def analyse(fn, cases):
         if e["readonly_call"] is None:
             del e["readonly_call"]
 
+    # ---- handles whose connection the application closed ----
+    if first_handle:
+        closed, opened = outcome(cases.get("closed_good")), outcome(cases.get("rw_good"))
+        e["closed_connection"] = "as open" if closed == opened else closed
+
     # ---- NULL pointer arguments ----
     nn, detail, cond = {}, {}, []
     for i, (name, t) in enumerate(args):

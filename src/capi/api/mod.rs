@@ -7,6 +7,7 @@ pub mod admin;
 pub mod connect;
 pub mod descriptors;
 pub mod domain;
+pub mod domain_jobs;
 pub mod domain_query;
 pub mod errors;
 pub mod events;

@@ -555,7 +555,7 @@ pub unsafe extern "C" fn virDomainBlockJobSetSpeed(dom: virDomainPtr, disk: *con
 #[no_mangle]
 pub unsafe extern "C" fn virDomainBlockPeek(dom: virDomainPtr, disk: *const c_char, offset: c_ulonglong, size: usize, buffer: *mut c_void, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainBlockPeek checks each before use.
-    run("virDomainBlockPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPeek")); } if buffer.is_null() && size > 0 { return Err(crate::core::error::Error::null_arg("buffer", "virDomainBlockPeek")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainBlockPeek", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainBlockPeek")); } if buffer.is_null() && size > 0 { return Err(crate::core::error::Error::null_arg("buffer", "virDomainBlockPeek")); } api::domain_jobs::virDomainBlockPeek(dom, disk, offset, size, buffer, flags) } })
 }
 
 #[no_mangle]
@@ -813,7 +813,7 @@ pub unsafe extern "C" fn virDomainGetBlockIoTune(dom: virDomainPtr, disk: *const
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetBlockJobInfo(dom: virDomainPtr, disk: *const c_char, info: virDomainBlockJobInfoPtr, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetBlockJobInfo checks each before use.
-    run("virDomainGetBlockJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockJobInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockJobInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetBlockJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(dom, crate::generated::consts::VIR_FROM_DOM)?; if disk.is_null() { return Err(crate::core::error::Error::null_arg("disk", "virDomainGetBlockJobInfo")); } if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetBlockJobInfo")); } api::domain_jobs::virDomainGetBlockJobInfo(dom, disk, info, flags) } })
 }
 
 #[no_mangle]
@@ -861,7 +861,7 @@ pub unsafe extern "C" fn virDomainGetGuestInfo(domain: virDomainPtr, types: c_ui
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetGuestVcpus(domain: virDomainPtr, params: *mut virTypedParameterPtr, nparams: *mut c_uint, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetGuestVcpus checks each before use.
-    run("virDomainGetGuestVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestVcpus")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestVcpus")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetGuestVcpus", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; h.deny_readonly()?; if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetGuestVcpus")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetGuestVcpus")); } api::domain_jobs::virDomainGetGuestVcpus(domain, params, nparams, flags) } })
 }
 
 #[no_mangle]
@@ -897,13 +897,13 @@ pub unsafe extern "C" fn virDomainGetInterfaceParameters(domain: virDomainPtr, d
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetJobInfo(domain: virDomainPtr, info: virDomainJobInfoPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetJobInfo checks each before use.
-    run("virDomainGetJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetJobInfo")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetJobInfo", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if info.is_null() { return Err(crate::core::error::Error::null_arg("info", "virDomainGetJobInfo")); } api::domain_jobs::virDomainGetJobInfo(domain, info) } })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetJobStats(domain: virDomainPtr, type_: *mut c_int, params: *mut virTypedParameterPtr, nparams: *mut c_int, flags: c_uint) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetJobStats checks each before use.
-    run("virDomainGetJobStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virDomainGetJobStats")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetJobStats")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetJobStats")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetJobStats", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if type_.is_null() { return Err(crate::core::error::Error::null_arg("type", "virDomainGetJobStats")); } if params.is_null() { return Err(crate::core::error::Error::null_arg("params", "virDomainGetJobStats")); } if nparams.is_null() { return Err(crate::core::error::Error::null_arg("nparams", "virDomainGetJobStats")); } api::domain_jobs::virDomainGetJobStats(domain, type_, params, nparams, flags) } })
 }
 
 #[no_mangle]
@@ -993,7 +993,7 @@ pub unsafe extern "C" fn virDomainGetSecurityLabel(domain: virDomainPtr, seclabe
 #[no_mangle]
 pub unsafe extern "C" fn virDomainGetSecurityLabelList(domain: virDomainPtr, seclabels: *mut virSecurityLabelPtr) -> c_int {
     // SAFETY: the caller passes pointers as the C API documents them; virDomainGetSecurityLabelList checks each before use.
-    run("virDomainGetSecurityLabelList", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabels.is_null() { return Err(crate::core::error::Error::null_arg("seclabels", "virDomainGetSecurityLabelList")); } Err(crate::core::error::Error::no_support()) } })
+    run("virDomainGetSecurityLabelList", crate::generated::consts::VIR_FROM_DOMAIN, -1, || unsafe { { let h = DomainHandle::check_from(domain, crate::generated::consts::VIR_FROM_DOM)?; if seclabels.is_null() { return Err(crate::core::error::Error::null_arg("seclabels", "virDomainGetSecurityLabelList")); } api::domain_jobs::virDomainGetSecurityLabelList(domain, seclabels) } })
 }
 
 #[no_mangle]

@@ -73,6 +73,23 @@ pub struct CpuStats {
     pub params: Vec<(usize, TypedParam)>,
 }
 
+/// `virDomainJobInfo`: the job type, then its eleven counters in the
+/// struct's order (time elapsed/remaining, data, memory, file totals).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobInfo {
+    pub kind: i32,
+    pub counters: [u64; 11],
+}
+
+/// `virDomainBlockJobInfo`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockJobInfo {
+    pub kind: i32,
+    pub bandwidth: u64,
+    pub cur: u64,
+    pub end: u64,
+}
+
 driver_table! {
     /// Domain listing, lookup, definition, lifecycle and queries.
     pub struct DomainTable {
@@ -125,6 +142,14 @@ driver_table! {
         domain_get_security_label ["virDomainGetSecurityLabel"]: fn(&Domain) -> Result<(String, i32)>;
         domain_get_disk_errors ["virDomainGetDiskErrors"]: fn(&Domain, u32) -> Result<Vec<(String, i32)>>;
         domain_memory_peek ["virDomainMemoryPeek"]: fn(&Domain, u64, usize, u32) -> Result<Vec<u8>>;
+        domain_block_peek ["virDomainBlockPeek"]: fn(&Domain, &str, u64, usize, u32) -> Result<Vec<u8>>;
+        domain_get_job_info ["virDomainGetJobInfo"]: fn(&Domain) -> Result<JobInfo>;
+        domain_get_job_stats ["virDomainGetJobStats"]: fn(&Domain, u32) -> Result<(i32, Vec<TypedParam>)>;
+        /// `None` when the disk has no block job.
+        domain_get_block_job_info ["virDomainGetBlockJobInfo"]: fn(&Domain, &str, u32) -> Result<Option<BlockJobInfo>>;
+        domain_get_guest_vcpus ["virDomainGetGuestVcpus"]: fn(&Domain, u32) -> Result<Vec<TypedParam>>;
+        /// Each label and whether it is enforced.
+        domain_get_security_label_list ["virDomainGetSecurityLabelList"]: fn(&Domain) -> Result<Vec<(String, i32)>>;
         connect_get_all_domain_stats ["virConnectGetAllDomainStats"]: fn(&Connect, u32, u32) -> Result<Vec<(Domain, Vec<TypedParam>)>>;
         domain_list_get_stats ["virDomainListGetStats"]: fn(&[Domain], u32, u32) -> Result<Vec<(Domain, Vec<TypedParam>)>>;
     }

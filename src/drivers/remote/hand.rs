@@ -4,10 +4,10 @@
 
 use super::client::{close_all, Program, LXC, QEMU, REMOTE};
 use super::generated::proc;
-use super::wire::{decode_failed, Enc};
+use super::wire::{decode_failed, Dec, Enc};
 use super::{call, remote};
 use crate::core::connect::Connect;
-use crate::core::driver::{DomainInfo, DriverTable, NodeInfo};
+use crate::core::driver::{BlockJobInfo, DomainInfo, DriverTable, JobInfo, NodeInfo};
 use crate::core::error::{Error, Result};
 use crate::core::migration::Feature;
 use crate::core::objects::{Domain, StorageVol};
@@ -200,6 +200,7 @@ fn supports_feature(c: &Connect, feature: i32) -> Result<bool> {
 
 pub fn install(t: &mut DriverTable) {
     install_descriptors(t);
+    install_domain_queries(t);
     t.migration.connect_supports_feature = Some(|c, f| {
         supports_feature(
             c,
@@ -307,5 +308,104 @@ pub fn install(t: &mut DriverTable) {
             })?;
         }
         Ok(())
+    });
+}
+
+/// Bound of `remote_domain_block_peek_ret`'s buffer.
+const BLOCK_PEEK_BUFFER_MAX: usize = 4_194_304;
+
+/// `remote_domain_get_security_label_ret`: the label (`char label<>`, one
+/// XDR int per character) and whether it is enforced.
+fn security_label(d: &mut Decoder) -> crate::util::xdr::XdrResult<(String, i32)> {
+    let n = d.count(4097, 4)?;
+    let mut label = Vec::with_capacity(n);
+    for _ in 0..n {
+        label.push(d.i32()? as u8);
+    }
+    let end = label.iter().position(|&b| b == 0).unwrap_or(label.len());
+    Ok((String::from_utf8_lossy(&label[..end]).into_owned(), d.i32()?))
+}
+
+/// Domain queries whose replies fill C structures or buffers.
+fn install_domain_queries(t: &mut DriverTable) {
+    t.domain.domain_get_security_label = Some(|dom| {
+        let r = call(&dom.conn, REMOTE, proc::DOMAIN_GET_SECURITY_LABEL, |e| dom.enc(e))?;
+        security_label(&mut Decoder::new(&r)).map_err(decode_failed)
+    });
+    t.domain.domain_get_job_info = Some(|dom| {
+        let r = call(&dom.conn, REMOTE, proc::DOMAIN_GET_JOB_INFO, |e| dom.enc(e))?;
+        let mut d = Decoder::new(&r);
+        let kind = d.i32().map_err(decode_failed)?;
+        let mut counters = [0u64; 11];
+        for c in counters.iter_mut() {
+            *c = d.u64().map_err(decode_failed)?;
+        }
+        Ok(JobInfo { kind, counters })
+    });
+    t.domain.domain_get_job_stats = Some(|dom, flags| {
+        let c = &dom.conn;
+        let r = call(c, REMOTE, proc::DOMAIN_GET_JOB_STATS, |e| {
+            dom.enc(e);
+            e.u32(flags);
+        })?;
+        let mut d = Decoder::new(&r);
+        let kind = d.i32().map_err(decode_failed)?;
+        Ok((kind, Dec::dec(&mut d, c)?))
+    });
+    t.domain.domain_get_block_job_info = Some(|dom, disk, flags| {
+        let r = call(&dom.conn, REMOTE, proc::DOMAIN_GET_BLOCK_JOB_INFO, |e| {
+            dom.enc(e);
+            disk.enc(e);
+            e.u32(flags);
+        })?;
+        let mut d = Decoder::new(&r);
+        let found = d.i32().map_err(decode_failed)?;
+        let kind = d.i32().map_err(decode_failed)?;
+        let mut u = || d.u64().map_err(decode_failed);
+        let info = BlockJobInfo { kind, bandwidth: u()?, cur: u()?, end: u()? };
+        Ok((found != 0).then_some(info))
+    });
+    t.domain.domain_get_guest_vcpus = Some(|dom, flags| {
+        let c = &dom.conn;
+        let r = call(c, REMOTE, proc::DOMAIN_GET_GUEST_VCPUS, |e| {
+            dom.enc(e);
+            e.u32(flags);
+        })?;
+        super::reply(c, &r)
+    });
+    t.domain.domain_get_security_label_list = Some(|dom| {
+        let r = call(&dom.conn, REMOTE, proc::DOMAIN_GET_SECURITY_LABEL_LIST, |e| dom.enc(e))?;
+        let mut d = Decoder::new(&r);
+        let labels = d.array(64, 8, security_label).map_err(decode_failed)?;
+        // the daemon reports a failed listing as a count, with no error
+        if d.i32().map_err(decode_failed)? < 0 {
+            return Err(Error::unknown_cause());
+        }
+        Ok(labels)
+    });
+    t.domain.domain_block_peek = Some(|dom, disk, offset, size, flags| {
+        if size > BLOCK_PEEK_BUFFER_MAX {
+            return Err(Error::with_detail(
+                VIR_FROM_REMOTE,
+                VIR_ERR_RPC,
+                format!("block peek request too large for remote protocol, {size} > {BLOCK_PEEK_BUFFER_MAX}"),
+            ));
+        }
+        let r = call(&dom.conn, REMOTE, proc::DOMAIN_BLOCK_PEEK, |e| {
+            dom.enc(e);
+            disk.enc(e);
+            e.u64(offset);
+            e.u32(size as u32);
+            e.u32(flags);
+        })?;
+        let buf = Decoder::new(&r).opaque(BLOCK_PEEK_BUFFER_MAX as u32).map_err(decode_failed)?.to_vec();
+        if buf.len() != size {
+            return Err(Error::with_detail(
+                VIR_FROM_REMOTE,
+                VIR_ERR_RPC,
+                "returned buffer is not same size as requested",
+            ));
+        }
+        Ok(buf)
     });
 }
