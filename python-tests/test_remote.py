@@ -27,11 +27,6 @@ SOCKET = "/var/run/libvirt/libvirt-sock"
 
 # differing through test+unix:///default for reasons outside the remote driver
 ELSEWHERE = {
-    "open_test_missing_file": "in-process test driver: custom node files",
-    "open_test_root_path": "in-process test driver: custom node files",
-    "open_test_opaque_path": "in-process test driver: custom node files",
-    "open_malformed_uri": "core URI parser",
-    "open_uri_without_scheme": "core: message for a URI without driver name",
     "destroy_then_create": "the remote driver does not yet refresh the handle's domain id after create/destroy",
     "define_create_destroy_undefine": "the remote driver does not yet refresh the handle's domain id after create/destroy",
     "undefine_running_makes_transient": "the remote driver does not yet refresh the handle's domain id after create/destroy",
