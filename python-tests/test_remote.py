@@ -28,11 +28,6 @@ SOCKET = "/var/run/libvirt/libvirt-sock"
 
 # differing through test+unix:///default for reasons outside the remote driver
 ELSEWHERE = {
-    "open_test_missing_file": "in-process test driver: custom node files",
-    "open_test_root_path": "in-process test driver: custom node files",
-    "open_test_opaque_path": "in-process test driver: custom node files",
-    "open_malformed_uri": "core URI parser",
-    "open_uri_without_scheme": "core: message for a URI without driver name",
 }
 
 
