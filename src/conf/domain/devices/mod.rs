@@ -318,6 +318,8 @@ impl Devices {
             for e in self.list_at(i) {
                 if f.name == "graphics" && !secure {
                     graphics::hide_secrets(e).format(w);
+                } else if f.name == "disk" && !secure {
+                    disk::hide_secrets(e).format(w);
                 } else {
                     e.format(w);
                 }
