@@ -11,6 +11,7 @@ use crate::core::driver::{DomainInfo, DomainTable, DriverTable};
 use crate::core::objects::{DomId, Domain};
 use crate::core::uuid::{self, Uuid};
 use parking_lot::MutexGuard;
+use std::collections::HashSet;
 
 pub(super) fn store(c: &Connect) -> MutexGuard<'_, DomainStore> {
     st(c).domains.lock()
@@ -75,19 +76,19 @@ fn test_internal(msg: String) -> Error {
 /// Names interfaces without a host-side name "testnetN", the lowest N free.
 pub(super) fn generate_ifnames(def: &mut DomainDef) {
     let nets = def.devices.list_mut("interface");
-    for i in 0..nets.len() {
-        if net::ifname(&nets[i]).is_some() {
+    let mut used: HashSet<String> = nets.iter().filter_map(|x| net::ifname(x).map(str::to_string)).collect();
+    // the lowest free number only grows as names are handed out
+    let mut n = 0;
+    for x in nets.iter_mut() {
+        if net::ifname(x).is_some() {
             continue;
         }
-        let mut n = 0;
-        let name = loop {
-            let candidate = format!("testnet{n}");
-            if !nets.iter().any(|x| net::ifname(x) == Some(candidate.as_str())) {
-                break candidate;
-            }
+        while used.contains(&format!("testnet{n}")) {
             n += 1;
-        };
-        net::set_ifname(&mut nets[i], &name);
+        }
+        let name = format!("testnet{n}");
+        net::set_ifname(x, &name);
+        used.insert(name);
     }
 }
 

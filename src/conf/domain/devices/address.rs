@@ -5,7 +5,7 @@ use super::super::tree::{ESpec, Elem};
 use crate::core::error::Result;
 use roxmltree::Node;
 
-const ADDRESS_ATTRS: Spec = &[
+pub const ADDRESS_ATTRS: Spec = &[
     ("type", Kind::Str),
     ("domain", Kind::Str),
     ("controller", Kind::Str),

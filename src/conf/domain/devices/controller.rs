@@ -6,6 +6,7 @@ use super::address::ADDRESS;
 use super::ALIAS;
 use crate::core::error::Result;
 use roxmltree::Node;
+use std::collections::{HashMap, HashSet};
 
 pub const TYPES: &[&str] = &["ide", "fdc", "scsi", "sata", "virtio-serial", "ccid", "usb", "pci", "xenbus", "isa"];
 
@@ -144,39 +145,52 @@ pub fn implicit(kind: &str, index: u32) -> Elem {
 /// Inserts a controller next to the others of its type, ordered by index
 /// (one without an index goes after the last of its type).
 pub fn insert(list: &mut Vec<Elem>, c: Elem) {
-    let key = |e: &Elem| index(e).map(|i| i as i64).unwrap_or(-1);
+    let max = list.iter().filter(|x| kind(x) == kind(&c)).filter_map(index).max();
+    insert_known_max(list, c, max.map(i64::from));
+}
+
+/// [`insert`] given the highest index among the controllers of the new
+/// one's type.
+pub fn insert_known_max(list: &mut Vec<Elem>, c: Elem, max: Option<i64>) {
+    let key = |e: &Elem| index(e).map(i64::from).unwrap_or(-1);
     let at = if index(&c).is_none() {
         list.iter().rposition(|x| kind(x) == kind(&c)).map(|p| p + 1).unwrap_or(list.len())
     } else {
-        super::insert_pos(list, &c, |a, b| kind(a) == kind(b), key)
+        super::insert_pos_known_max(list, &c, |a, b| kind(a) == kind(b), key, max)
     };
     list.insert(at, c);
 }
 
+/// The highest PCI controller index (a PCI bus number).
+const MAX_PCI_INDEX: u32 = 255;
+
 /// Gives indexes to controllers written without one (the lowest unused
 /// for their type) and rejects duplicates.
 pub fn assign_indexes(list: &mut [Elem]) -> Result<()> {
-    for i in 0..list.len() {
-        if index(&list[i]).is_some() {
+    let mut used: HashSet<(String, u32)> = list.iter().filter_map(|c| Some((kind(c).to_string(), index(c)?))).collect();
+    // the lowest unused index only grows as indexes are handed out
+    let mut lowest: HashMap<String, u32> = HashMap::new();
+    for c in list.iter_mut() {
+        if index(c).is_some() {
             continue;
         }
-        let k = kind(&list[i]).to_string();
-        let mut idx = 0;
-        while list.iter().any(|c| kind(c) == k && index(c) == Some(idx)) {
-            idx += 1;
+        let k = kind(c).to_string();
+        let idx = lowest.entry(k.clone()).or_insert(0);
+        while used.contains(&(k.clone(), *idx)) {
+            *idx += 1;
         }
-        list[i].set(&CONTROLLER, "index", idx.to_string());
+        c.set(&CONTROLLER, "index", idx.to_string());
+        used.insert((k, *idx));
     }
-    for (i, a) in list.iter().enumerate() {
-        for b in &list[i + 1..] {
-            if kind(a) == kind(b) && index(a) == index(b) {
-                return Err(dom_err(format!(
-                    "Multiple '{}' controllers with index '{}'",
-                    kind(a),
-                    index(a).unwrap_or(0)
-                )));
-            }
-        }
+    let mut count: HashMap<(&str, Option<u32>), usize> = HashMap::new();
+    for c in list.iter() {
+        *count.entry((kind(c), index(c))).or_default() += 1;
+    }
+    if let Some(a) = list.iter().find(|c| count[&(kind(c), index(c))] > 1) {
+        return Err(dom_err(format!("Multiple '{}' controllers with index '{}'", kind(a), index(a).unwrap_or(0))));
+    }
+    if let Some(i) = list.iter().filter(|c| kind(c) == "pci").filter_map(index).find(|i| *i > MAX_PCI_INDEX) {
+        return Err(unsupported(format!("PCI controller index {i} too high, maximum is {MAX_PCI_INDEX}")));
     }
     Ok(())
 }

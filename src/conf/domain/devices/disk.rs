@@ -30,9 +30,39 @@ const SOURCE_ATTRS: Spec = &[
     ("pool", Kind::Str),
     ("volume", Kind::Str),
     ("mode", Kind::Enum(&["host", "direct"])),
+    ("type", Kind::Str),
+    ("path", Kind::Str),
+    ("managed", Kind::Enum(YES_NO)),
+    ("namespace", Kind::UInt),
     ("startupPolicy", Kind::Enum(&["mandatory", "requisite", "optional"])),
 ];
-const SOURCE: ESpec = ESpec::new("source", SOURCE_ATTRS, &[&HOST]);
+/// `<secret>` of an `<auth>` or `<encryption>`: a uuid or a usage name.
+const SECRET: ESpec = ESpec::new("secret", &[("type", Kind::Str), ("uuid", Kind::Str), ("usage", Kind::Str)], &[]);
+pub const AUTH: ESpec = ESpec::new("auth", &[("username", Kind::Str)], &[&SECRET]);
+pub const ENCRYPTION: ESpec = ESpec::new("encryption", &[("format", Kind::Str), ("engine", Kind::Str)], &[&SECRET]);
+const SOURCE_KIDS: &[&ESpec] = &[
+    &HOST,
+    &ESpec::new("snapshot", &[("name", Kind::Str)], &[]),
+    &ESpec::new("config", &[("file", Kind::Str)], &[]),
+    &AUTH,
+    &ENCRYPTION,
+    &ESpec::new("address", address::ADDRESS_ATTRS, &[]),
+    &ESpec::new("reconnect", &[("enabled", Kind::Enum(YES_NO)), ("timeout", Kind::UInt)], &[]),
+    &ESpec::new("ssl", &[("verify", Kind::Enum(YES_NO))], &[]),
+    &ESpec::new("cookies", &[], &[&ESpec::text("cookie", &[("name", Kind::Str)], TEXT)]),
+    &ESpec::new("readahead", &[("size", Kind::UInt)], &[]),
+    &ESpec::new("timeout", &[("seconds", Kind::UInt)], &[]),
+];
+const SOURCE: ESpec = ESpec::new("source", SOURCE_ATTRS, SOURCE_KIDS);
+
+/// `<backingStore>`: the image chain below a disk's source, each layer
+/// with its own type, format and source (an empty element ends it).
+pub static BACKING_STORE: ESpec = ESpec::new(
+    "backingStore",
+    &[("type", Kind::Enum(DISK_TYPES)), ("index", Kind::UInt)],
+    &[&ESpec::new("format", &[("type", Kind::Str)], &[]), &SOURCE, &BACKING_STORE],
+)
+.fix(fix_backing_store);
 
 const IOTUNE_KIDS: &[&ESpec] = &[
     &ESpec::text("total_bytes_sec", &[], Text::UInt),
@@ -91,12 +121,14 @@ const TARGET_ATTRS: Spec = &[
     ("rotation_rate", Kind::UInt),
 ];
 
-pub const DISK: ESpec = ESpec::new(
+pub static DISK: ESpec = ESpec::new(
     "disk",
     DISK_ATTRS,
     &[
         &ESpec::new("driver", DRIVER_ATTRS, &[]),
+        &AUTH,
         &SOURCE,
+        &BACKING_STORE,
         &ESpec::new(
             "geometry",
             &[("cyls", Kind::UInt), ("heads", Kind::UInt), ("secs", Kind::UInt), ("trans", Kind::Str)],
@@ -135,6 +167,8 @@ fn source_keys(kind: &str) -> &'static [&'static str] {
         "dir" => &["dir", "startupPolicy"],
         "network" => &["protocol", "name", "query", "tls"],
         "volume" => &["pool", "volume", "mode", "startupPolicy"],
+        "nvme" => &["type", "managed", "namespace"],
+        "vhostuser" => &["type", "path"],
         _ => &[],
     }
 }
@@ -172,15 +206,9 @@ fn fix_disk(e: &mut Elem, n: Node) -> Result<()> {
         e.set(&DISK, "device", "disk");
     }
     let kind = e.attr("type").unwrap_or("file").to_string();
-    if let Some(src) = e.kid_mut("source") {
-        let keep = source_keys(&kind);
-        src.attrs.0.retain(|(k, _)| keep.contains(k));
-        if kind != "network" {
-            src.remove_kids("host");
-        }
-        if src.attrs.is_empty() && src.kids.is_empty() {
-            e.remove_kids("source");
-        }
+    trim_source(e, &kind);
+    if kind == "vhostuser" && e.attr("snapshot").is_none() {
+        e.set(&DISK, "snapshot", "no");
     }
     let source_name = source_label(e);
     let target = child(n, "target").and_then(|t| attr(t, "dev"));
@@ -207,6 +235,44 @@ fn fix_disk(e: &mut Elem, n: Node) -> Result<()> {
         e.insert_kid(&DISK, Elem::empty("readonly"));
     }
     Ok(())
+}
+
+/// Keeps what a source of disk type `kind` has: its attributes, the
+/// children only some types use.
+fn trim_source(e: &mut Elem, kind: &str) {
+    let Some(src) = e.kid_mut("source") else { return };
+    let keep = source_keys(kind);
+    src.attrs.0.retain(|(k, _)| keep.contains(k));
+    let only: &[(&str, &str)] = &[
+        ("host", "network"),
+        ("snapshot", "network"),
+        ("config", "network"),
+        ("ssl", "network"),
+        ("cookies", "network"),
+        ("readahead", "network"),
+        ("timeout", "network"),
+        ("address", "nvme"),
+        ("reconnect", "vhostuser"),
+    ];
+    src.kids.retain(|k| only.iter().all(|(name, t)| k.name != *name || *t == kind));
+    if src.attrs.is_empty() && src.kids.is_empty() {
+        e.remove_kids("source");
+    }
+}
+
+fn fix_backing_store(e: &mut Elem, _n: Node) -> Result<()> {
+    let kind = e.attr("type").unwrap_or("file").to_string();
+    trim_source(e, &kind);
+    Ok(())
+}
+
+/// A disk as formatted without `VIR_DOMAIN_XML_SECURE`: no cookies.
+pub fn hide_secrets(e: &Elem) -> Elem {
+    let mut c = e.clone();
+    if let Some(src) = c.kid_mut("source") {
+        src.remove_kids("cookies");
+    }
+    c
 }
 
 /// What libvirt names a disk by in messages: its source path or name.

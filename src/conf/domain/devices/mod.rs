@@ -15,6 +15,7 @@ use super::tree::{ESpec, Elem};
 use crate::conf::xml::XmlWriter;
 use crate::core::error::Result;
 use roxmltree::Node;
+use std::collections::{HashMap, HashSet};
 
 pub const ALIAS: ESpec = ESpec::new("alias", &[("name", Kind::Str)], &[]);
 pub const BOOT: ESpec = ESpec::new("boot", &[("order", Kind::UInt), ("loadparm", Kind::Str)], &[]);
@@ -64,6 +65,22 @@ pub fn insert_pos<T>(list: &[T], new: &T, same: impl Fn(&T, &T) -> bool, key: im
         }
     }
     at.unwrap_or(list.len())
+}
+
+/// [`insert_pos`] knowing the highest key of the new device's group so
+/// far: a device whose key is not below it goes right after the last one
+/// of its group, found from the end (devices written in order cost O(1)).
+pub fn insert_pos_known_max<T>(
+    list: &[T],
+    new: &T,
+    same: impl Fn(&T, &T) -> bool,
+    key: impl Fn(&T) -> i64,
+    group_max: Option<i64>,
+) -> usize {
+    match group_max {
+        Some(m) if key(new) < m => insert_pos(list, new, same, key),
+        _ => list.iter().rposition(|c| same(c, new)).map(|p| p + 1).unwrap_or(list.len()),
+    }
 }
 
 fn fam(name: &str) -> usize {
@@ -123,6 +140,8 @@ impl Devices {
         };
         d.emulator = child_text(n, "emulator").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         let mut disk_keys: Vec<(Option<String>, Option<u32>)> = Vec::new();
+        let mut disk_bus_max: HashMap<Option<String>, i64> = HashMap::new();
+        let mut controller_max: HashMap<String, i64> = HashMap::new();
         for c in n.children().filter(|c| c.is_element()) {
             let name = c.tag_name().name();
             let Some(i) = FAMILIES.iter().position(|f| f.name == name) else { continue };
@@ -133,11 +152,23 @@ impl Devices {
                 "disk" => {
                     let t = child(c, "target");
                     let key = (t.and_then(|t| attr_s(t, "bus")), disk::name_to_index(disk::target_dev(&e)));
-                    let at = insert_pos(&disk_keys, &key, |a, b| a.0 == b.0, |a| a.1.map(|x| x as i64).unwrap_or(-1));
+                    let rank = |a: &(Option<String>, Option<u32>)| a.1.map(|x| x as i64).unwrap_or(-1);
+                    let max = disk_bus_max.get(&key.0).copied();
+                    let at = insert_pos_known_max(&disk_keys, &key, |a, b| a.0 == b.0, rank, max);
+                    let m = disk_bus_max.entry(key.0.clone()).or_insert(rank(&key));
+                    *m = (*m).max(rank(&key));
                     disk_keys.insert(at, key);
                     d.list_at_mut(i).insert(at, e);
                 }
-                "controller" => controller::insert(d.list_at_mut(i), e),
+                "controller" => {
+                    let kind = controller::kind(&e).to_string();
+                    let idx = controller::index(&e).map(i64::from);
+                    let max = controller_max.get(&kind).copied();
+                    controller::insert_known_max(d.list_at_mut(i), e, max);
+                    if let Some(idx) = idx {
+                        controller_max.insert(kind, max.map_or(idx, |m| m.max(idx)));
+                    }
+                }
                 _ => d.list_at_mut(i).push(e),
             }
         }
@@ -164,18 +195,20 @@ impl Devices {
 
     fn finish_disks(&mut self) -> Result<()> {
         let disks = self.list_mut("disk");
-        for i in 0..disks.len() {
-            for j in 0..i {
-                if disk::target_dev(&disks[i]) == disk::target_dev(&disks[j]) {
-                    let name = |e: &Elem| disk::source_label(e).unwrap_or_else(|| "<null>".into());
-                    return Err(dom_err(format!(
-                        "target '{}' duplicated for disk sources '{}' and '{}'",
-                        disk::target_dev(&disks[i]),
-                        name(&disks[j]),
-                        name(&disks[i])
-                    )));
-                }
+        // the first disk reusing an earlier target, named with the first
+        // disk that had it
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(disks.len());
+        for (i, d) in disks.iter().enumerate() {
+            if let Some(&j) = first.get(disk::target_dev(d)) {
+                let name = |e: &Elem| disk::source_label(e).unwrap_or_else(|| "<null>".into());
+                return Err(dom_err(format!(
+                    "target '{}' duplicated for disk sources '{}' and '{}'",
+                    disk::target_dev(d),
+                    name(&disks[j]),
+                    name(d)
+                )));
             }
+            first.insert(disk::target_dev(d), i);
         }
         for d in disks.iter_mut() {
             disk::assign_address(d);
@@ -256,9 +289,11 @@ impl Devices {
                 }
             }
         }
+        let list = self.list_mut("controller");
+        let mut present: HashSet<(String, u32)> =
+            list.iter().filter_map(|c| Some((controller::kind(c).to_string(), controller::index(c)?))).collect();
         for (kind, idx) in wanted {
-            let list = self.list_mut("controller");
-            if !list.iter().any(|c| controller::kind(c) == kind && controller::index(c) == Some(idx)) {
+            if present.insert((kind.to_string(), idx)) {
                 controller::insert(list, controller::implicit(kind, idx));
             }
         }
@@ -283,6 +318,8 @@ impl Devices {
             for e in self.list_at(i) {
                 if f.name == "graphics" && !secure {
                     graphics::hide_secrets(e).format(w);
+                } else if f.name == "disk" && !secure {
+                    disk::hide_secrets(e).format(w);
                 } else {
                     e.format(w);
                 }

@@ -4,7 +4,8 @@ use super::super::props::*;
 use super::super::tree::{ESpec, Elem, Text};
 use super::address::ADDRESS;
 use super::{ALIAS, BOOT};
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
+use crate::generated::consts::*;
 use roxmltree::Node;
 
 pub const NET_TYPES: &[&str] = &[
@@ -64,8 +65,8 @@ pub const NET: ESpec = ESpec::new(
                     ("typeid", Kind::Str),
                     ("typeidversion", Kind::Str),
                     ("instanceid", Kind::Str),
-                    ("profileid", Kind::Str),
                     ("interfaceid", Kind::Str),
+                    ("profileid", Kind::Str),
                 ],
                 &[],
             )],
@@ -106,13 +107,39 @@ pub const NET: ESpec = ESpec::new(
                 ("tx_queue_size", Kind::UInt),
                 ("rss", Kind::Enum(ON_OFF)),
             ],
-            &[],
+            &[
+                &ESpec::new(
+                    "host",
+                    &[
+                        ("csum", Kind::Enum(ON_OFF)),
+                        ("gso", Kind::Enum(ON_OFF)),
+                        ("tso4", Kind::Enum(ON_OFF)),
+                        ("tso6", Kind::Enum(ON_OFF)),
+                        ("ecn", Kind::Enum(ON_OFF)),
+                        ("ufo", Kind::Enum(ON_OFF)),
+                        ("mrg_rxbuf", Kind::Enum(ON_OFF)),
+                    ],
+                    &[],
+                ),
+                &ESpec::new(
+                    "guest",
+                    &[
+                        ("csum", Kind::Enum(ON_OFF)),
+                        ("tso4", Kind::Enum(ON_OFF)),
+                        ("tso6", Kind::Enum(ON_OFF)),
+                        ("ecn", Kind::Enum(ON_OFF)),
+                        ("ufo", Kind::Enum(ON_OFF)),
+                    ],
+                    &[],
+                ),
+            ],
         ),
         &ESpec::new("backend", &[("tap", Kind::Str), ("vhost", Kind::Str)], &[]),
         &ESpec::new("tune", &[], &[&ESpec::text("sndbuf", &[], Text::UInt)]),
         &ESpec::new("teaming", &[("type", Kind::Enum(&["persistent", "transient"])), ("persistent", Kind::Str)], &[]),
         &ESpec::new("link", &[("state", Kind::Enum(&["up", "down"]))], &[]),
         &ESpec::new("mtu", &[("size", Kind::UInt)], &[]),
+        &ESpec::new("coalesce", &[], &[&ESpec::new("rx", &[], &[&ESpec::new("frames", &[("max", Kind::UInt)], &[])])]),
         &ESpec::new(
             "filterref",
             &[("filter", Kind::Str)],
@@ -181,6 +208,14 @@ fn fix_net(e: &mut Elem, n: Node) -> Result<()> {
     }
     if kind == "bridge" && e.kid("source").and_then(|s| s.attr("bridge")).is_none() {
         return Err(dom_err("Missing source bridge for interface type='bridge'"));
+    }
+    let floor = e.kid("bandwidth").and_then(|b| b.kid("inbound")).and_then(|i| i.attr("floor")).is_some();
+    if floor && kind != "network" {
+        return Err(Error::with_detail(
+            VIR_FROM_NONE,
+            VIR_ERR_CONFIG_UNSUPPORTED,
+            "floor attribute is not supported for this config",
+        ));
     }
     if let Some(t) = e.kid_mut("target") {
         if t.attr("dev").map(|d| GENERATED_PREFIXES.iter().any(|p| d.starts_with(p))).unwrap_or(false) {
