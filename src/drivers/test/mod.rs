@@ -3,6 +3,7 @@
 //! files. This first cut serves the default host's domains; the XML layer
 //! it needs grows in `conf/`.
 
+mod checkpoints;
 mod descriptors;
 mod domain;
 mod domain_misc;
@@ -12,8 +13,10 @@ mod domain_tune;
 mod events;
 mod host;
 mod interface;
+mod moments;
 mod network;
 mod nodedev;
+mod snapshots;
 mod state;
 mod storage;
 mod streams;
@@ -36,6 +39,8 @@ pub fn register() {
         domain_tune::install(&mut table);
         domain_misc::install(&mut table);
         domain_query::install(&mut table);
+        snapshots::install(&mut table);
+        checkpoints::install(&mut table);
         network::install(&mut table);
         interface::install(&mut table);
         nodedev::install(&mut table);

@@ -32,7 +32,7 @@ const SOURCE_ATTRS: Spec = &[
     ("mode", Kind::Enum(&["host", "direct"])),
     ("startupPolicy", Kind::Enum(&["mandatory", "requisite", "optional"])),
 ];
-const SOURCE: ESpec = ESpec::new("source", SOURCE_ATTRS, &[&HOST]);
+pub const SOURCE: ESpec = ESpec::new("source", SOURCE_ATTRS, &[&HOST]);
 
 const IOTUNE_KIDS: &[&ESpec] = &[
     &ESpec::text("total_bytes_sec", &[], Text::UInt),
