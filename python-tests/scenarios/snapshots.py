@@ -690,3 +690,60 @@ def cp_delete_variants(libvirt):
         return [call(d.undefine), call(c.lookupByName, "vrs-snap")]
     out["undefine"] = with_dom(libvirt, g, xml=PLAIN_XML)
     return out
+
+
+@scenario
+def moment_corpus_redefine(libvirt):
+    """The corpus documents redefined as snapshots and checkpoints, and
+    their documents read back."""
+    from scenarios.network import corpus
+
+    def f(c, d):
+        out = {}
+        for fn, x in corpus("domainsnapshot"):
+            r = call(d.snapshotCreateXML, x, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
+            out[fn] = r if isinstance(r, list) else [r.getName(), norm(r.getXMLDesc())]
+        out["tree"] = tree_state(d)
+        for s in d.listAllSnapshots():
+            s.delete()
+        d.create()
+        for fn, x in corpus("domaincheckpoint"):
+            r = call(d.checkpointCreateXML, x, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
+            out["cp/" + fn] = r if isinstance(r, list) else [r.getName(), norm(r.getXMLDesc())]
+        out["cp"] = cp_state(d)
+        return out
+    return with_dom(libvirt, f, xml=PLAIN_XML)
+
+
+@scenario
+def snap_external_names(libvirt):
+    """External memory makes disks external too: new image names are made
+    from existing regular files, refused for anything else."""
+    import os
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="vrs-snap-")
+    try:
+        for n in ["a.img", "b.qcow2", "c"]:
+            open(os.path.join(tmp, n), "w").close()
+        xml = PLAIN_XML.replace("/vrs/a.img", os.path.join(tmp, "a.img")).replace("/vrs/d.img", os.path.join(tmp, "b.qcow2"))
+
+        def f(c, d):
+            d.create()
+            out = []
+            for name, extra in [
+                ("e1", "<memory snapshot='external' file='/vrs/m1'/>"),
+                ("e2", "<memory file='/vrs/m2'/><disks><disk name='vdb' snapshot='no'/></disks>"),
+                ("e3", "<memory file='/vrs/m3'/><disks><disk name='vda'><source file='%s'/></disk></disks>"
+                 % os.path.join(tmp, "b.e3")),
+                ("e4", "<disks><disk name='vda' snapshot='external'/></disks>"),
+            ]:
+                r = call(lambda: d.snapshotCreateXML(snapxml(name, extra)).getXMLDesc())
+                out.append(norm(r).replace(tmp, "TMP") if isinstance(r, str) else r)
+            ext = libvirt.VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL
+            out.append([sorted(d.snapshotListNames(ext)), sorted(d.snapshotListNames(libvirt.VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL))])
+            return out
+        return with_dom(libvirt, f, xml=xml)
+    finally:
+        for n in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, n))
+        os.rmdir(tmp)

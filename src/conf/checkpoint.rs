@@ -185,3 +185,42 @@ impl CheckpointDef {
         w.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conf::domain::DomainDef;
+
+    const DOM: &str = "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os><devices>\
+        <disk type='file' device='disk'><source file='/a'/><target dev='vda'/></disk>\
+        <disk type='file' device='disk'><source file='/b'/><target dev='vdb'/><readonly/></disk></devices></domain>";
+
+    #[test]
+    fn bitmaps_go_to_writable_disks_named_after_the_checkpoint() {
+        let mut c = CheckpointDef::parse("<domaincheckpoint><name>c1</name></domaincheckpoint>", false).unwrap();
+        c.moment.creation_time = 7;
+        c.moment.dom = Some(Box::new(DomainDef::parse(DOM).unwrap()));
+        c.align_disks().unwrap();
+        assert_eq!(
+            c.format(false, true),
+            "<domaincheckpoint>\n  <name>c1</name>\n  <creationTime>7</creationTime>\n  <disks>\n    \
+             <disk name='vda' checkpoint='bitmap' bitmap='c1'/>\n    <disk name='vdb' checkpoint='no'/>\n  \
+             </disks>\n</domaincheckpoint>\n"
+        );
+        let mut c = CheckpointDef::parse(
+            "<domaincheckpoint><name>c2</name><disks><disk name='vdb'/></disks></domaincheckpoint>",
+            false,
+        )
+        .unwrap();
+        c.moment.dom = Some(Box::new(DomainDef::parse(DOM).unwrap()));
+        assert_eq!(c.align_disks().unwrap_err().message, "unsupported configuration: disk 'vdb' is empty or readonly");
+    }
+
+    #[test]
+    fn the_schema_is_always_checked() {
+        let e = CheckpointDef::parse("<domaincheckpoint><name>a b</name></domaincheckpoint>", false).unwrap_err();
+        assert!(e.message.contains("Extra element name in interleave\nElement domaincheckpoint failed"));
+        let e = CheckpointDef::parse("<domaincheckpoint><name>a</name></domaincheckpoint>", true).unwrap_err();
+        assert_eq!(e.message, "internal error: missing creationTime from existing checkpoint");
+    }
+}

@@ -453,3 +453,75 @@ fn disk_location(d: &Elem) -> Location {
         None => Location::Default,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conf::domain::DomainDef;
+
+    const DOM: &str = "<domain type='test'><name>d</name><uuid>11111111-2222-3333-4444-555555555555</uuid>\
+        <memory>1024</memory><os><type>hvm</type></os><devices>\
+        <disk type='file' device='disk'><source file='/a'/><target dev='vda'/></disk>\
+        <disk type='file' device='cdrom'><target dev='hdc'/></disk></devices></domain>";
+
+    #[test]
+    fn redefinitions_need_name_time_and_state() {
+        let e = SnapshotDef::parse("<domainsnapshot/>", true, false).unwrap_err();
+        assert_eq!(e.message, "XML error: a redefined snapshot must have a name");
+        let e = SnapshotDef::parse("<domainsnapshot><name>a</name></domainsnapshot>", true, false).unwrap_err();
+        assert_eq!(e.code, VIR_ERR_INTERNAL_ERROR);
+        let x = "<domainsnapshot><name>a</name><creationTime>5</creationTime><state>nostate</state></domainsnapshot>";
+        let e = SnapshotDef::parse(x, true, false).unwrap_err();
+        assert_eq!(e.message, "unsupported configuration: Invalid state 'nostate' in domain snapshot XML");
+    }
+
+    #[test]
+    fn new_snapshots_fill_in_every_disk_and_format_in_order() {
+        let mut s = SnapshotDef::parse(
+            "<domainsnapshot><name>s</name><description>x</description></domainsnapshot>",
+            false,
+            false,
+        )
+        .unwrap();
+        assert!(s.moment.creation_time > 0);
+        s.moment.creation_time = 42;
+        s.moment.dom = Some(Box::new(DomainDef::parse(DOM).unwrap()));
+        s.state = STATE_SHUTOFF;
+        s.memory = Location::No;
+        s.align_disks(Location::Internal, true).unwrap();
+        let x = s.format("u", false);
+        assert!(x.starts_with(
+            "<domainsnapshot>\n  <name>s</name>\n  <description>x</description>\n  <state>shutoff</state>\n  \
+             <creationTime>42</creationTime>\n  <memory snapshot='no'/>\n  <disks>\n    \
+             <disk name='vda' snapshot='internal'/>\n    <disk name='hdc' snapshot='no'/>\n  </disks>\n  <domain type='test'>\n"
+        ));
+        assert!(x.ends_with("  </domain>\n</domainsnapshot>\n"));
+    }
+
+    #[test]
+    fn disk_requests_are_checked_against_the_domain() {
+        let dom = DomainDef::parse(DOM).unwrap();
+        let with = |disks: &str| {
+            let x = format!("<domainsnapshot><name>s</name><disks>{disks}</disks></domainsnapshot>");
+            let mut s = SnapshotDef::parse(&x, false, false)?;
+            s.moment.dom = Some(Box::new(dom.clone()));
+            s.align_disks(Location::Internal, true).map(|_| s)
+        };
+        assert_eq!(with("<disk name='vdz'/>").unwrap_err().message, "unsupported configuration: no disk named 'vdz'");
+        let e = with("<disk name='vda'/><disk name='/a'/>").unwrap_err();
+        assert_eq!(e.message, "unsupported configuration: disk '/a' specified twice");
+        let e = with("<disk name='vda' snapshot='no'/>").unwrap_err();
+        assert_eq!(e.message, "unsupported configuration: disk 'vda' must use snapshot mode 'internal'");
+        let s = with("<disk name='/a'/>").unwrap();
+        assert_eq!(s.disks[0].name, "vda");
+    }
+
+    #[test]
+    fn schema_checks_run_on_request() {
+        let x = "<domainsnapshot><bogus/></domainsnapshot>";
+        assert!(SnapshotDef::parse(x, false, false).is_ok());
+        let e = SnapshotDef::parse(x, false, true).unwrap_err();
+        assert_eq!(e.code, VIR_ERR_XML_INVALID_SCHEMA);
+        assert!(e.message.ends_with("Element domainsnapshot has extra content: bogus\n"));
+    }
+}

@@ -323,3 +323,71 @@ pub struct DomMoments {
     pub snapshots: MomentTree<SnapshotDef>,
     pub checkpoints: MomentTree<CheckpointDef>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(name: &str, parent: Option<&str>) -> CheckpointDef {
+        let mut d = CheckpointDef::default();
+        d.moment.name = name.into();
+        d.moment.parent = parent.map(str::to_string);
+        d
+    }
+
+    fn tree() -> MomentTree<CheckpointDef> {
+        let mut t = MomentTree::default();
+        for (n, p) in [("a", None), ("b", Some("a")), ("c", Some("b")), ("d", Some("b")), ("e", None)] {
+            t.insert(def(n, p)).unwrap();
+            t.link_parent(n);
+        }
+        t
+    }
+
+    #[test]
+    fn walks_newest_children_first_and_filters_leaves() {
+        let mut t = tree();
+        assert_eq!(t.descendants(None), ["e", "a", "b", "d", "c"]);
+        assert_eq!(t.list(None, Walk { roots_or_descendants: true, ..Walk::default() }, |_| true), ["e", "a"]);
+        assert_eq!(t.list(Some("b"), Walk::default(), |_| true), ["d", "c"]);
+        let leaves = Walk { leaves: true, ..Walk::default() };
+        assert_eq!(t.list(None, leaves, |_| true), ["e", "d", "c"]);
+        let both = Walk { leaves: true, no_leaves: true, ..Walk::default() };
+        assert!(t.list(None, both, |_| true).is_empty());
+        assert_eq!(t.insert(def("a", None)).unwrap_err().message, "operation failed: domain moment a already exists");
+    }
+
+    #[test]
+    fn deleting_moves_children_up_or_takes_them_along() {
+        let mut t = tree();
+        t.set_current(Some("b"));
+        t.delete("b", false, false);
+        assert_eq!(t.children(Some("a")), ["d", "c"]);
+        assert_eq!(t.get("c").unwrap().moment.parent.as_deref(), Some("a"));
+        assert_eq!(t.current(), Some("a"));
+        let mut t = tree();
+        t.set_current(Some("c"));
+        t.delete("b", false, true);
+        assert_eq!((t.len(), t.current(), t.num_children("b")), (3, Some("b"), 0));
+        t.delete("a", true, false);
+        assert_eq!(t.descendants(None), ["e"]);
+    }
+
+    #[test]
+    fn redefinitions_may_not_form_cycles() {
+        let t = tree();
+        assert!(t.check_cycles("x", Some("c")).is_ok());
+        assert_eq!(
+            t.check_cycles("a", Some("c")).unwrap_err().message,
+            "invalid argument: parent c would create cycle to a"
+        );
+        assert_eq!(
+            t.check_cycles("a", Some("a")).unwrap_err().message,
+            "invalid argument: cannot set moment a as its own parent"
+        );
+        assert_eq!(
+            t.check_cycles("a", Some("zz")).unwrap_err().message,
+            "invalid argument: parent zz for moment a not found"
+        );
+    }
+}
