@@ -39,7 +39,9 @@ pub fn xml(data: &[u8]) {
     }
 }
 
-/// The XML documents of `conf/`: the first byte picks the document. What
+/// The XML documents of `conf/`: the first byte picks the document (for
+/// snapshots and checkpoints its high bits pick redefinition and schema
+/// checks or the domain-less form). What
 /// parses is formatted and parsed again (which may fail: libvirt itself
 /// formats some values it then refuses, e.g. a pool `<group>-2</group>`).
 pub fn documents(data: &[u8]) {
@@ -51,7 +53,7 @@ pub fn documents(data: &[u8]) {
             let _ = parse(&format(&def));
         }
     }
-    match kind % 8 {
+    match kind % 10 {
         7 => round_trip(text, domain::DomainDef::parse, |d| d.format(domain::FormatOpts { id: Some(1), secure: true })),
         0 => round_trip(text, network::NetworkDef::parse, network::NetworkDef::format),
         1 => round_trip(text, interface::InterfaceDef::parse, interface::InterfaceDef::format),
@@ -63,6 +65,12 @@ pub fn documents(data: &[u8]) {
             storage_vol::VolDef::format,
         ),
         5 => round_trip(text, secret::SecretDef::parse, secret::SecretDef::format),
+        8 => round_trip(
+            text,
+            |t| snapshot::SnapshotDef::parse(t, kind >= 128, kind & 64 != 0),
+            |d| d.format("6695eb01-f6a4-8304-79aa-97f2502e193f", true),
+        ),
+        9 => round_trip(text, |t| checkpoint::CheckpointDef::parse(t, kind >= 128), |d| d.format(true, kind & 64 != 0)),
         _ => round_trip(text, nwfilter::FilterDef::parse, nwfilter::FilterDef::format),
     }
 }

@@ -12,7 +12,7 @@ import os
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # corpus directory -> selector byte of fuzzing::documents
 SELECTORS = {"network": 0, "interface": 1, "nodedev": 2, "storage_pool": 3, "storage_vol": 4,
-             "secret": 5, "nwfilter": 6, "domain": 7}
+             "secret": 5, "nwfilter": 6, "domain": 7, "domainsnapshot": 128 + 8, "domaincheckpoint": 128 + 9}
 
 
 def put(target, data):

@@ -3,9 +3,11 @@
 
 pub mod arch;
 pub mod capabilities;
+pub mod checkpoint;
 pub mod cpu_baseline;
 pub mod domain;
 pub mod interface;
+pub mod moment;
 pub mod netdev;
 pub mod network;
 pub mod network_update;
@@ -13,7 +15,9 @@ pub mod nodedev;
 pub mod nwfilter;
 pub mod nwfilter_binding;
 pub mod nwfilter_values;
+pub mod schema_check;
 pub mod secret;
+pub mod snapshot;
 pub mod storage_common;
 pub mod storage_pool;
 pub mod storage_pool_source;

@@ -167,6 +167,8 @@ fn matches(o: &DomObj, flags: u32) -> bool {
         !any || bits.iter().any(|(b, ok)| flags & *b as u32 != 0 && *ok)
     };
     let state = o.state;
+    let snaps = o.moments.snapshots.len() > 0;
+    let chks = o.moments.checkpoints.len() > 0;
     group(&[(VIR_CONNECT_LIST_DOMAINS_ACTIVE, o.active()), (VIR_CONNECT_LIST_DOMAINS_INACTIVE, !o.active())])
         && group(&[
             (VIR_CONNECT_LIST_DOMAINS_PERSISTENT, o.persistent),
@@ -189,8 +191,8 @@ fn matches(o: &DomObj, flags: u32) -> bool {
             (VIR_CONNECT_LIST_DOMAINS_AUTOSTART, o.autostart),
             (VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART, !o.autostart),
         ])
-        && group(&[(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, false), (VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, true)])
-        && group(&[(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT, false), (VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT, true)])
+        && group(&[(VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, snaps), (VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, !snaps)])
+        && group(&[(VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT, chks), (VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT, !chks)])
 }
 
 fn define(c: &Connect, xml: &str, flags: u32) -> Result<Domain> {
@@ -228,6 +230,14 @@ fn undefine(d: &Domain, flags: u32) -> Result<()> {
                 VIR_FROM_TEST,
                 VIR_ERR_OPERATION_INVALID,
                 "Refusing to undefine while domain managed save image exists",
+            ));
+        }
+        let snapshots = o.moments.snapshots.len();
+        if !o.active() && snapshots > 0 && flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA as u32 == 0 {
+            return Err(Error::with_detail(
+                VIR_FROM_TEST,
+                VIR_ERR_OPERATION_INVALID,
+                format!("cannot delete inactive domain with {snapshots} snapshots"),
             ));
         }
         o.managed_save = false;

@@ -27,6 +27,8 @@ pub struct DomObj {
     pub frozen: [bool; 2],
     /// Guest clock for virDomainGetTime/SetTime.
     pub time: (i64, u32),
+    /// Snapshots and checkpoints (`snapshots.rs`, `checkpoints.rs`).
+    pub moments: super::moments::DomMoments,
 }
 
 impl DomObj {
@@ -42,6 +44,7 @@ impl DomObj {
             managed_save: false,
             frozen: [false, false],
             time: (627_319_920, 0),
+            moments: Default::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! built-in host shared by every open connection) and custom node files
 //! (`test:///path/to/node.xml`, a host of its own for each connection).
 
+mod checkpoints;
 mod descriptors;
 mod domain;
 mod domain_misc;
@@ -12,9 +13,11 @@ mod domain_tune;
 mod events;
 mod host;
 mod interface;
+mod moments;
 mod network;
 pub(crate) mod node_file;
 mod nodedev;
+mod snapshots;
 mod state;
 mod storage;
 mod streams;
@@ -37,6 +40,8 @@ pub fn register() {
         domain_tune::install(&mut table);
         domain_misc::install(&mut table);
         domain_query::install(&mut table);
+        snapshots::install(&mut table);
+        checkpoints::install(&mut table);
         network::install(&mut table);
         interface::install(&mut table);
         nodedev::install(&mut table);

@@ -53,7 +53,7 @@ const SOURCE_KIDS: &[&ESpec] = &[
     &ESpec::new("readahead", &[("size", Kind::UInt)], &[]),
     &ESpec::new("timeout", &[("seconds", Kind::UInt)], &[]),
 ];
-const SOURCE: ESpec = ESpec::new("source", SOURCE_ATTRS, SOURCE_KIDS);
+pub const SOURCE: ESpec = ESpec::new("source", SOURCE_ATTRS, SOURCE_KIDS);
 
 /// `<backingStore>`: the image chain below a disk's source, each layer
 /// with its own type, format and source (an empty element ends it).
