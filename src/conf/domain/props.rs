@@ -132,7 +132,7 @@ pub fn unit_scale(unit: &str) -> Result<u64> {
     let (base, rest) = match u.chars().next().map(|c| c.to_ascii_lowercase()) {
         None => return Ok(1),
         Some('b') if u.len() == 1 || u.eq_ignore_ascii_case("bytes") => return Ok(1),
-        Some(c) => (c, &u[1..]),
+        Some(c) => (c, &u[c.len_utf8()..]),
     };
     let power = match base {
         'k' => 1,
