@@ -379,7 +379,7 @@ mod tests {
         assert!(t.check_cycles("x", Some("c")).is_ok());
         assert_eq!(
             t.check_cycles("a", Some("c")).unwrap_err().message,
-            "invalid argument: parent c would create cycle to a"
+            "invalid argument: parent b would create cycle to a"
         );
         assert_eq!(
             t.check_cycles("a", Some("a")).unwrap_err().message,
