@@ -14,14 +14,7 @@ from upstream_sdist import find_binding_tests, run_unittest
 
 # upstream tests that pass on real libvirt and are known to fail on ours,
 # with why; the comparison is strict, so an entry must go once fixed
-KNOWN_GAPS = {
-    "test_conn.TestLibvirtConnAuth.testOpenAuthGood":
-        "test:// with a custom node file is not implemented yet",
-    "test_domain_checkpoint.TestLibvirtDomainCheckpoint.testCheckpointCreate":
-        "domain checkpoints are not implemented yet",
-    "test_domain_snapshot.TestLibvirtDomainSnapshot.testSnapCreate":
-        "domain snapshots are not implemented yet",
-}
+KNOWN_GAPS = {}
 
 STATUS = {"ok": "ok", "FAIL": "failed", "ERROR": "failed", "skipped": "skipped",
           "expected failure": "ok", "unexpected success": "failed"}

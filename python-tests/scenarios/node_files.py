@@ -516,3 +516,64 @@ def uri_syntax_accepted(libvirt):
             "test:?x", "test:#f", "//host/default", "?x", "#f", "//", "test:///default/%7e",
             "test:///def%41ult", "test:a:b"]
     return [[u, try_open(libvirt, u)] for u in uris]
+
+
+AUTH_NODE = node("<auth><user password='s3cret'>alice</user><user>bob</user></auth>",
+                 "<auth><user password='pw'> spaced </user></auth>")
+
+
+def _open_with_credentials(libvirt, uri, types, answers):
+    """openAuth answering each credential from `answers` (type -> text, or
+    False to fail the callback); returns the requests seen and the result."""
+    seen = []
+
+    def cb(creds, opaque):
+        for c in creds:
+            seen.append([c[0], c[1], c[2], c[3]])
+            answer = answers.get(c[0])
+            if answer is False:
+                return -1
+            if answer is not None:
+                c[4] = answer
+        return 0
+
+    def go():
+        conn = libvirt.openAuth(uri, [types, cb, None], 0)
+        name = conn.getHostname() is not None
+        conn.close()
+        return name
+    return [call(go), seen]
+
+
+@scenario
+def node_file_auth_users(libvirt):
+    A, P, N = libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT
+    cases = [
+        ([A, P], {A: "alice", P: "s3cret"}),
+        ([A, P], {A: "alice", P: "wrong"}),
+        ([A, P], {A: "nobody", P: "x"}),
+        ([A, P], {A: "bob"}),
+        ([A, P], {A: " spaced ", P: "pw"}),
+        ([A, P], {A: "spaced", P: "pw"}),
+        ([A, P], {}),
+        ([A, P], {A: "alice"}),
+        ([A, P], {A: False}),
+        ([A, P], {A: "alice", P: False}),
+        ([A, N], {A: "alice", N: "s3cret"}),
+        ([P], {P: "s3cret"}),
+        ([A], {A: "alice"}),
+    ]
+    with NodeDir({"node.xml": AUTH_NODE}) as d:
+        out = [_open_with_credentials(libvirt, d.uri(), t, a) for t, a in cases]
+        out.append(call(lambda: libvirt.open(d.uri()).close()))
+        return d.scrub(out)
+
+
+@scenario
+def node_file_auth_bad_users(libvirt):
+    out = []
+    for text in (node("<auth><user password='x'/></auth>"), node("<auth/>"),
+                 node("<auth><user>  </user></auth>")):
+        with NodeDir({"node.xml": text}) as d:
+            out.append(d.scrub(call(lambda: libvirt.open(d.uri()).close())))
+    return out

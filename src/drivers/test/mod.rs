@@ -15,6 +15,7 @@ mod host;
 mod interface;
 mod moments;
 mod network;
+mod node_auth;
 pub(crate) mod node_file;
 mod nodedev;
 mod snapshots;
@@ -65,7 +66,7 @@ fn open(req: &OpenRequest) -> Result<Open> {
             "testOpen: supply a path or use test:///default",
         )),
         Some("/default") => Ok(Open::Opened(Box::new(TestState::shared_default()))),
-        Some(path) => Ok(Open::Opened(Box::new(Arc::new(node_file::open(path)?)))),
+        Some(path) => Ok(Open::Opened(Box::new(Arc::new(node_file::open(path, req.auth)?)))),
     }
 }
 

@@ -15,6 +15,7 @@ use super::domain_state::DomainStore;
 use super::host::HostInfo;
 use super::interface::{IfaceObj, InterfaceState};
 use super::network::{NetObj, NetworkState};
+use super::node_auth;
 use super::nodedev::{DevObj, NodeDevState};
 use super::state::TestState;
 use super::storage::{PoolObj, StorageState};
@@ -24,6 +25,7 @@ use crate::conf::nodedev::NodeDeviceDef;
 use crate::conf::storage_pool::PoolDef;
 use crate::conf::storage_vol::VolDef;
 use crate::conf::xml;
+use crate::core::auth::Authenticator;
 use crate::core::error::{Error, Result};
 use crate::core::events::EventQueue;
 use crate::generated::consts::*;
@@ -36,9 +38,12 @@ pub type Reader<'r> = &'r mut dyn FnMut(&str) -> Option<String>;
 /// The longest CPU model `virNodeInfo` holds (its NUL aside).
 const MODEL_MAX: usize = 31;
 
-/// Loads the node file at `path` from disk.
-pub fn open(path: &str) -> Result<TestState> {
-    load(path, &mut read_disk)
+/// Loads the node file at `path` from disk, then checks the connection's
+/// credentials against the file's `<auth>` users.
+pub fn open(path: &str, auth: Option<&dyn Authenticator>) -> Result<TestState> {
+    let (state, users) = load(path, &mut read_disk)?;
+    node_auth::authenticate(&users, auth)?;
+    Ok(state)
 }
 
 /// A file's text; a directory reads as an empty document (as libxml2
@@ -52,8 +57,8 @@ fn read_disk(path: &str) -> Option<String> {
 }
 
 /// Loads the node document at `path`, reading it and the documents it
-/// refers to through `read`.
-pub fn load(path: &str, read: Reader) -> Result<TestState> {
+/// refers to through `read`: the host, and the users of its `<auth>`.
+pub fn load(path: &str, read: Reader) -> Result<(TestState, Vec<node_auth::User>)> {
     let text = read(path).ok_or_else(|| unreadable(path))?;
     let doc = parse_file(&text, path, "node")?;
     let root = doc.root_element();
@@ -80,7 +85,8 @@ pub fn load(path: &str, read: Reader) -> Result<TestState> {
     for n in children(root, "device") {
         loader.device(n, &mut nodedevs)?;
     }
-    Ok(TestState {
+    let users = node_auth::parse(root)?;
+    let state = TestState {
         domains: Mutex::new(domains),
         networks: Mutex::new(networks),
         interfaces: Mutex::new(interfaces),
@@ -88,7 +94,8 @@ pub fn load(path: &str, read: Reader) -> Result<TestState> {
         storage: Mutex::new(storage),
         events,
         host,
-    })
+    };
+    Ok((state, users))
 }
 
 fn unreadable(path: &str) -> Error {
