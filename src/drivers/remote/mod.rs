@@ -153,7 +153,7 @@ fn open(req: &OpenRequest) -> Result<Open> {
             let cmd = if target.transport == Transport::Ext {
                 command::ext(&target)
             } else {
-                command::ssh(&target, req.readonly)
+                command::ssh(&target, req.readonly)?
             };
             let spawned = command::spawn(cmd)?;
             child = Some(spawned.child);
