@@ -32,7 +32,7 @@ WRAPPER = """#!%(python)s
 import json, os, sys
 with open(%(log)r, "a") as f:
     f.write(json.dumps({"prog": os.path.basename(sys.argv[0]), "argv": sys.argv[1:],
-                        "env": sorted(os.environ)}) + "\\n")
+                        "env": dict(os.environ)}) + "\\n")
 os.execv(%(ssh)r, ["ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=%(hosts)s",
                    "-o", "GlobalKnownHostsFile=/dev/null"] + sys.argv[1:])
 """

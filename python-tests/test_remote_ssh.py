@@ -38,7 +38,7 @@ def uri(key="client_key", user="root@", port=None, extra="&no_verify=1"):
 
 def spawned():
     """The ssh programs started since the last look: name, arguments and
-    the names of their environment variables."""
+    environment."""
     p = os.path.join(ENV["dir"], "argv.log")
     if not os.path.exists(p):
         return []
@@ -140,6 +140,10 @@ def run(libdir, sshd):
         env.pop(k, None)
     if libdir:
         env["LD_LIBRARY_PATH"] = libdir
+    # what the ssh program inherits is compared too
+    for k in ("USER", "LOGNAME", "TERM", "DISPLAY", "SSH_AUTH_SOCK", "TZ"):
+        env[k] = "vrs-" + k
+    env.update(LANG="C.UTF-8", LC_ALL="C.UTF-8", TMPDIR="/tmp")
     env["PATH"] = sshd.path("bin") + ":" + env.get("PATH", "/usr/bin:/bin")
     env["VRS_SSHD"] = json.dumps({"dir": sshd.dir, "port": sshd.port})
     fd, out = tempfile.mkstemp(prefix="vrs-ssh-", suffix=".jsonl")

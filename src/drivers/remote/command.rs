@@ -11,10 +11,9 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
 
-/// Environment the ssh program keeps from ours.
+/// Environment the ssh program keeps from ours (LC_ALL is set to C).
 const SSH_ENV: &[&str] = &[
-    "LC_ALL",
-    "LANG",
+    "TERM",
     "LOGNAME",
     "USER",
     "PATH",
@@ -123,6 +122,7 @@ pub fn ssh(target: &Target, readonly: bool) -> Result<Command> {
             cmd.env(k, v);
         }
     }
+    cmd.env("LC_ALL", "C");
     if let Some(p) = target.port {
         cmd.args(["-p", &p.to_string()]);
     }

@@ -42,11 +42,10 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// Whether the link keeps the data private: an encrypting transport,
-    /// or SASL's layer.
+    /// Whether the link keeps the data private: TLS or SASL's layer (libvirt
+    /// does not count what an ssh program does).
     fn encrypted(&self) -> bool {
-        self.sasl_layer
-            || matches!(self.transport, Transport::Tls | Transport::Ssh | Transport::Libssh | Transport::Libssh2)
+        self.sasl_layer || matches!(self.transport, Transport::Tls | Transport::Libssh | Transport::Libssh2)
     }
 
     /// Whether the link is secure (UNIX sockets too).

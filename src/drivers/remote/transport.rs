@@ -239,7 +239,11 @@ pub fn resolve(uri: &Uri, readonly: bool) -> Result<Target> {
         Some("direct") => Mode::Direct,
         Some(other) => return Err(invalid(format!("Unknown remote mode '{other}'"))),
     };
-    let proxy = Proxy::parse(param(uri, "proxy"))?;
+    // a daemon socket or netcat named without a proxy means netcat
+    let proxy = match param(uri, "proxy") {
+        None if param(uri, "socket").is_some() || param(uri, "netcat").is_some() => Proxy::Netcat,
+        p => Proxy::parse(p)?,
+    };
     let command = param(uri, "command").map(str::to_string);
     if transport == Transport::Ext && command.is_none() {
         return Err(invalid("remote_open: for 'ext' transport, command is required"));
@@ -302,5 +306,7 @@ mod tests {
         assert!(target("test+ext:///d").is_err());
         assert!(target("test+ssh://h/d?proxy=NATIVE").unwrap_err().message.ends_with("Unnkown proxy type 'NATIVE'"));
         assert_eq!(target("test+ssh://h/d?proxy=native").unwrap().proxy, Proxy::Native);
+        assert_eq!(target("test+ssh://h/d?socket=/s").unwrap().proxy, Proxy::Netcat);
+        assert_eq!(target("test+ssh://h/d?socket=/s&proxy=auto").unwrap().proxy, Proxy::Auto);
     }
 }
