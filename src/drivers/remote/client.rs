@@ -434,12 +434,12 @@ fn keepalive_loop(shared: Weak<Shared>, stop: Arc<AtomicBool>, period: Duration,
     }
 }
 
-/// What the program behind the socket wrote on its error output, trimmed.
+/// What the program behind the socket wrote on its error output, trimmed
+/// (possibly nothing); None when no program is behind the socket.
 fn program_errors(stderr: &mut Option<std::fs::File>) -> Option<String> {
     let mut buf = vec![0u8; 1024];
-    let n = stderr.as_mut()?.read(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf[..n]).trim_end().to_string();
-    (!text.is_empty()).then_some(text)
+    let n = stderr.as_mut()?.read(&mut buf).unwrap_or(0);
+    Some(String::from_utf8_lossy(&buf[..n]).trim_end().to_string())
 }
 
 fn read_loop(shared: Arc<Shared>, mut socket: Socket, mut stderr: Option<std::fs::File>) {

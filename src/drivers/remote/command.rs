@@ -3,7 +3,7 @@
 //! daemon socket there (virt-ssh-helper, or netcat). The program's standard
 //! input and output are one end of a socket pair; we keep the other.
 
-use super::transport::Target;
+use super::transport::{Proxy, Target};
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
 use std::fs::File;
@@ -11,10 +11,9 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
 
-/// Environment the ssh program keeps from ours.
+/// Environment the ssh program keeps from ours (LC_ALL is set to C).
 const SSH_ENV: &[&str] = &[
-    "LC_ALL",
-    "LANG",
+    "TERM",
     "LOGNAME",
     "USER",
     "PATH",
@@ -87,32 +86,43 @@ fn double_escape(s: &str) -> String {
     escape_shell(&escape_shell(s))
 }
 
-/// What the remote shell runs to reach the daemon.
-fn remote_command(target: &Target, readonly: bool) -> String {
+/// What the remote shell runs to reach the daemon: virt-ssh-helper,
+/// netcat, or the first of them the server has (`netcat=` means netcat).
+fn remote_command(target: &Target, readonly: bool) -> Result<String> {
     let nc = double_escape(target.netcat.as_deref().unwrap_or("nc"));
     let socket = target.socket.as_deref().unwrap_or("/var/run/libvirt/libvirt-sock");
     let netcat = format!(
         "if '{nc}' -q 2>&1 | grep \"requires an argument\" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'{nc}' $ARG -U {socket}"
     );
     let helper = format!("virt-ssh-helper{}'{}'", if readonly { " -r " } else { " " }, double_escape(&target.name));
-    if target.netcat.is_some() || target.explicit_socket {
-        format!("sh -c '{netcat}'")
-    } else {
-        format!(
+    Ok(match target.proxy {
+        Proxy::Auto if target.netcat.is_none() => format!(
             "sh -c 'which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     {helper}; else    {netcat}; fi'"
-        )
-    }
+        ),
+        Proxy::Auto | Proxy::Netcat => format!("sh -c '{netcat}'"),
+        Proxy::Native if target.netcat.is_some() => {
+            return Err(Error::with_detail(
+                VIR_FROM_RPC,
+                VIR_ERR_INVALID_ARG,
+                "netcat path not valid with native proxy mode",
+            ))
+        }
+        Proxy::Native => format!("sh -c '{helper}'"),
+    })
 }
 
-/// The `ssh` transport: the ssh program with libvirt's options.
-pub fn ssh(target: &Target, readonly: bool) -> Command {
-    let mut cmd = Command::new("ssh");
+/// The `ssh` transport: the ssh program (`command=`, or ssh) with
+/// libvirt's options.
+pub fn ssh(target: &Target, readonly: bool) -> Result<Command> {
+    let remote = remote_command(target, readonly)?;
+    let mut cmd = Command::new(target.command.as_deref().unwrap_or("ssh"));
     cmd.env_clear();
     for k in SSH_ENV {
         if let Ok(v) = std::env::var(k) {
             cmd.env(k, v);
         }
     }
+    cmd.env("LC_ALL", "C");
     if let Some(p) = target.port {
         cmd.args(["-p", &p.to_string()]);
     }
@@ -129,6 +139,6 @@ pub fn ssh(target: &Target, readonly: bool) -> Command {
     if target.no_verify {
         cmd.args(["-o", "StrictHostKeyChecking=no"]);
     }
-    cmd.args(["--", &target.server, &remote_command(target, readonly)]);
-    cmd
+    cmd.args(["--", &target.server, &remote]);
+    Ok(cmd)
 }

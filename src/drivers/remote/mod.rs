@@ -55,11 +55,10 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// Whether the link keeps the data private: an encrypting transport,
-    /// or SASL's layer.
+    /// Whether the link keeps the data private: TLS or SASL's layer (libvirt
+    /// does not count what an ssh program does).
     fn encrypted(&self) -> bool {
-        self.sasl_layer
-            || matches!(self.transport, Transport::Tls | Transport::Ssh | Transport::Libssh | Transport::Libssh2)
+        self.sasl_layer || matches!(self.transport, Transport::Tls | Transport::Libssh | Transport::Libssh2)
     }
 
     /// Whether the link is secure (UNIX sockets too).
@@ -171,7 +170,7 @@ fn open(req: &OpenRequest) -> Result<Open> {
             let cmd = if target.transport == Transport::Ext {
                 command::ext(&target)
             } else {
-                command::ssh(&target, req.readonly)
+                command::ssh(&target, req.readonly)?
             };
             let spawned = command::spawn(cmd)?;
             child = Some(spawned.child);

@@ -52,6 +52,28 @@ enum Mode {
     Direct,
 }
 
+/// What runs on the ssh server to reach the daemon socket (`proxy=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proxy {
+    /// virt-ssh-helper when the server has it, netcat otherwise.
+    Auto,
+    Netcat,
+    /// virt-ssh-helper only.
+    Native,
+}
+
+impl Proxy {
+    fn parse(s: Option<&str>) -> Result<Proxy> {
+        Ok(match s {
+            None | Some("auto") => Proxy::Auto,
+            Some("netcat") => Proxy::Netcat,
+            Some("native") => Proxy::Native,
+            // libvirt's message, spelling included
+            Some(other) => return Err(invalid(format!("Unnkown proxy type '{other}'"))),
+        })
+    }
+}
+
 /// Everything the URI says about how to reach the daemon.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -64,16 +86,15 @@ pub struct Target {
     pub port: Option<u16>,
     /// Where the TLS credentials are (`pkipath=`).
     pub pkipath: Option<String>,
-    /// The program of the `ext` transport.
+    /// The program of the `ext` transport, or the ssh program.
     pub command: Option<String>,
     /// ssh options: user, key, netcat path, tty and host key checks.
     pub user: Option<String>,
     pub keyfile: Option<String>,
     pub netcat: Option<String>,
+    pub proxy: Proxy,
     pub no_tty: bool,
     pub no_verify: bool,
-    /// Whether `socket=` named the daemon socket.
-    pub explicit_socket: bool,
 }
 
 fn invalid(detail: impl AsRef<str>) -> Error {
@@ -218,6 +239,11 @@ pub fn resolve(uri: &Uri, readonly: bool) -> Result<Target> {
         Some("direct") => Mode::Direct,
         Some(other) => return Err(invalid(format!("Unknown remote mode '{other}'"))),
     };
+    // a daemon socket or netcat named without a proxy means netcat
+    let proxy = match param(uri, "proxy") {
+        None if param(uri, "socket").is_some() || param(uri, "netcat").is_some() => Proxy::Netcat,
+        p => Proxy::parse(p)?,
+    };
     let command = param(uri, "command").map(str::to_string);
     if transport == Transport::Ext && command.is_none() {
         return Err(invalid("remote_open: for 'ext' transport, command is required"));
@@ -243,9 +269,9 @@ pub fn resolve(uri: &Uri, readonly: bool) -> Result<Target> {
         user: uri.user.clone(),
         keyfile: param(uri, "keyfile").map(str::to_string),
         netcat: param(uri, "netcat").map(str::to_string),
+        proxy,
         no_tty: flag_param(uri, "no_tty"),
         no_verify: flag_param(uri, "no_verify"),
-        explicit_socket: param(uri, "socket").is_some(),
         command,
     })
 }
@@ -278,5 +304,9 @@ mod tests {
         assert!(target("test+unix:///d?mode=x").unwrap_err().message.ends_with("Unknown remote mode 'x'"));
         assert!(target("test+unix:///d?no_tty=x").is_err());
         assert!(target("test+ext:///d").is_err());
+        assert!(target("test+ssh://h/d?proxy=NATIVE").unwrap_err().message.ends_with("Unnkown proxy type 'NATIVE'"));
+        assert_eq!(target("test+ssh://h/d?proxy=native").unwrap().proxy, Proxy::Native);
+        assert_eq!(target("test+ssh://h/d?socket=/s").unwrap().proxy, Proxy::Netcat);
+        assert_eq!(target("test+ssh://h/d?socket=/s&proxy=auto").unwrap().proxy, Proxy::Auto);
     }
 }

@@ -338,7 +338,7 @@ mod tests {
 
     fn load_files(files: &[(&str, &str)]) -> Result<TestState> {
         let map: HashMap<String, String> = files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-        load(files[0].0, &mut |p: &str| map.get(p).cloned())
+        load(files[0].0, &mut |p: &str| map.get(p).cloned()).map(|(state, _users)| state)
     }
 
     #[test]
