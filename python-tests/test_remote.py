@@ -310,7 +310,7 @@ def run_remote(libdir):
 # the remote driver does not carry yet: CPU stats and map, free pages and
 # cells, security model, scheduler, time, all-domain stats).
 THROUGH_DAEMON_MODULES = ("base", "migration", "events", "storage", "network", "nodedev", "interface",
-                          "descriptors", "domain_xml")
+                          "descriptors", "domain_xml", "host", "domain_api")
 # scenarios whose result depends on the daemon's other clients
 DAEMON_STATE = {
     "conn_default_state_reset_after_close": "the daemon resets its test driver only when no client "

@@ -10,10 +10,12 @@
 mod client;
 mod close;
 mod command;
+mod domain_extra;
 mod events;
 #[rustfmt::skip]
 mod generated;
 mod hand;
+mod host;
 mod inbox;
 mod nodedev;
 mod sasl;
@@ -107,6 +109,8 @@ fn table() -> DriverTable {
     close::install(&mut t);
     nodedev::install(&mut t);
     storage::install(&mut t);
+    host::install(&mut t);
+    domain_extra::install(&mut t);
     t
 }
 
