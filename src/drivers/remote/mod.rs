@@ -11,6 +11,7 @@ mod client;
 mod close;
 mod command;
 mod domain_extra;
+mod domain_queries;
 mod events;
 #[rustfmt::skip]
 mod generated;
@@ -111,6 +112,7 @@ fn table() -> DriverTable {
     storage::install(&mut t);
     host::install(&mut t);
     domain_extra::install(&mut t);
+    domain_queries::install(&mut t);
     t
 }
 
