@@ -4,6 +4,7 @@
 
 use super::call;
 use super::client::REMOTE;
+use super::domain_vcpus::cpus_of;
 use super::generated::proc;
 use super::wire::{decode_failed, Enc, STRING_MAX};
 use crate::core::driver::{BlockInfo, ControlInfo, DriverTable, FsInfo, InterfaceAddrs};
@@ -23,11 +24,6 @@ const DISK_ERRORS_MAX: u32 = 256;
 const FSINFO_MAX: u32 = 256;
 const IFACES_MAX: u32 = 2048;
 const IOTHREADS_MAX: u32 = 16384;
-
-/// The CPUs set in a map, lowest first.
-fn cpus_of(map: &[u8]) -> Vec<u32> {
-    (0..map.len() as u32 * 8).filter(|i| map[*i as usize / 8] & (1 << (i % 8)) != 0).collect()
-}
 
 /// A domain call with the domain and flags as arguments.
 fn dom_flags_call(dom: &Domain, procedure: i32, flags: u32) -> Result<Vec<u8>> {

@@ -12,6 +12,7 @@ mod close;
 mod command;
 mod domain_extra;
 mod domain_queries;
+mod domain_vcpus;
 mod events;
 #[rustfmt::skip]
 mod generated;
@@ -113,6 +114,7 @@ fn table() -> DriverTable {
     host::install(&mut t);
     domain_extra::install(&mut t);
     domain_queries::install(&mut t);
+    domain_vcpus::install(&mut t);
     t
 }
 
