@@ -1,5 +1,6 @@
 //! Domain calls whose replies carry several members or records: scheduler
-//! type, guest time, and the bulk statistics of several domains.
+//! type, guest time, the bulk statistics of several domains, and calls
+//! whose handle bookkeeping differs from the generated glue.
 
 use super::call;
 use super::client::REMOTE;
@@ -46,6 +47,24 @@ pub fn install(t: &mut DriverTable) {
     t.domain.domain_list_get_stats = Some(|doms, stats, flags| match doms.first() {
         Some(first) => all_stats(&first.conn, doms, stats, flags),
         None => Ok(Vec::new()),
+    });
+    // as libvirt's client does, the plain save calls (not virDomainSaveFlags)
+    // make the handle forget the id of the domain they stopped
+    t.api.domain_save = Some(|d, path| {
+        call(&d.conn, REMOTE, proc::DOMAIN_SAVE, |e| {
+            d.enc(e);
+            path.enc(e);
+        })?;
+        d.id.set(-1);
+        Ok(0)
+    });
+    t.api.domain_managed_save = Some(|d, flags| {
+        call(&d.conn, REMOTE, proc::DOMAIN_MANAGED_SAVE, |e| {
+            d.enc(e);
+            e.u32(flags);
+        })?;
+        d.id.set(-1);
+        Ok(0)
     });
     // libvirt's client sends the flagged procedure for virDomainSetMemoryFlags
     // whatever the flags; virDomainSetMemory reaches the slot as "live", the

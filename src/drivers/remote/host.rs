@@ -36,9 +36,7 @@ fn node_stats(c: &Connect, procedure: i32, num: i32, flags: u32) -> Result<Vec<(
             e.u32(flags);
         })?;
         let mut d = Decoder::new(&r);
-        let stats = d
-            .array(NODE_STATS_MAX, 12, |d| Ok((d.string(STRING_MAX)?, d.u64()?)))
-            .map_err(decode_failed)?;
+        let stats = d.array(NODE_STATS_MAX, 12, |d| Ok((d.string(STRING_MAX)?, d.u64()?))).map_err(decode_failed)?;
         Ok((stats, d.i32().map_err(decode_failed)?))
     };
     let (_, count) = ask(0)?;
