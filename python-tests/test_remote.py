@@ -318,8 +318,17 @@ DAEMON_STATE = {
     "conn_default_state_reset_after_close": "the daemon resets its test driver only when no client "
                                             "(another test run, say) holds a connection",
 }
+# scenarios whose result depends on what earlier scenarios did in the same
+# process (varies with how collect() batches them)
+PROCESS_STATE = {
+    "events_loop_timers_and_handles": "real libvirt's first virEventRunDefaultImpl sometimes dispatches "
+                                      "leftovers of remote connections earlier scenarios of the batch opened "
+                                      "under the registered default loop, so the 0 ms timer fires one "
+                                      "iteration later; ours keeps its sockets out of the application loop",
+}
 THROUGH_DAEMON = [n for n, f in D.SCENARIOS.items()
-                  if f.__module__ in ["scenarios." + m for m in THROUGH_DAEMON_MODULES] and n not in DAEMON_STATE]
+                  if f.__module__ in ["scenarios." + m for m in THROUGH_DAEMON_MODULES]
+                  and n not in DAEMON_STATE and n not in PROCESS_STATE]
 
 
 def same_daemon_state(rec):
