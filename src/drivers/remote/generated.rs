@@ -527,6 +527,7 @@ pub fn install(t: &mut DriverTable) {
     t.api.domain_checkpoint_lookup_by_name = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_CHECKPOINT_LOOKUP_BY_NAME, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; reply::<DomainCheckpoint>(c, &r) });
     t.api.domain_core_dump = Some(|a0, a1, a2| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_CORE_DUMP, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; Ok(0) });
     t.api.domain_core_dump_with_format = Some(|a0, a1, a2, a3| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_CORE_DUMP_WITH_FORMAT, |e| { a0.enc(e); a1.enc(e); a2.enc(e); a3.enc(e); })?; Ok(0) });
+    t.api.domain_create_linux = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_CREATE_XML, |e| { a1.enc(e); a2.enc(e); })?; reply::<Domain>(c, &r) });
     t.api.domain_del_io_thread = Some(|a0, a1, a2| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_DEL_IOTHREAD, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; Ok(0) });
     t.api.domain_detach_device = Some(|a0, a1| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_DETACH_DEVICE, |e| { a0.enc(e); a1.enc(e); })?; Ok(0) });
     t.api.domain_detach_device_alias = Some(|a0, a1, a2| { let c = a0.conn(); call(c, REMOTE, proc::DOMAIN_DETACH_DEVICE_ALIAS, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; Ok(0) });
@@ -749,6 +750,7 @@ pub fn install(t: &mut DriverTable) {
     t.domain.domain_is_updated = Some(|a0| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_IS_UPDATED, |e| { a0.enc(e); })?; reply::<bool>(c, &r) });
     t.domain.domain_get_vcpus_flags = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_VCPUS_FLAGS, |e| { a0.enc(e); a1.enc(e); })?; reply::<i32>(c, &r) });
     t.domain.domain_get_hostname = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_HOSTNAME, |e| { a0.enc(e); a1.enc(e); })?; reply::<String>(c, &r) });
+    t.domain.domain_get_guest_vcpus = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::DOMAIN_GET_GUEST_VCPUS, |e| { a0.enc(e); a1.enc(e); })?; reply::<Vec<TypedParam>>(c, &r) });
     t.descriptors.domain_qemu_monitor_command = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, QEMU, proc::QEMU_DOMAIN_MONITOR_COMMAND, |e| { a0.enc(e); a1.enc(e); a2.enc(e); })?; reply::<String>(c, &r) });
     t.descriptors.domain_qemu_attach = Some(|a0, a1, a2| { let c = a0.conn(); let r = call(c, QEMU, proc::QEMU_DOMAIN_ATTACH, |e| { a1.enc(e); a2.enc(e); })?; reply::<Domain>(c, &r) });
     t.descriptors.secret_get_value = Some(|a0, a1| { let c = a0.conn(); let r = call(c, REMOTE, proc::SECRET_GET_VALUE, |e| { a0.enc(e); a1.enc(e); })?; reply::<ByteVec>(c, &r).map(|v| v.0) });

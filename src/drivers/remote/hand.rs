@@ -294,21 +294,6 @@ pub fn install(t: &mut DriverTable) {
         };
         super::reply::<Domain>(c, &r)
     });
-    t.domain.domain_set_memory = Some(|d, mem, f| {
-        if f == 0 {
-            call(&d.conn, REMOTE, proc::DOMAIN_SET_MEMORY, |e| {
-                d.enc(e);
-                e.u64(mem);
-            })?;
-        } else {
-            call(&d.conn, REMOTE, proc::DOMAIN_SET_MEMORY_FLAGS, |e| {
-                d.enc(e);
-                e.u64(mem);
-                e.u32(f);
-            })?;
-        }
-        Ok(())
-    });
 }
 
 /// Bound of `remote_domain_block_peek_ret`'s buffer.

@@ -10,10 +10,14 @@
 mod client;
 mod close;
 mod command;
+mod domain_extra;
+mod domain_queries;
+mod domain_vcpus;
 mod events;
 #[rustfmt::skip]
 mod generated;
 mod hand;
+mod host;
 mod inbox;
 mod nodedev;
 mod sasl;
@@ -106,6 +110,10 @@ fn table() -> DriverTable {
     close::install(&mut t);
     nodedev::install(&mut t);
     storage::install(&mut t);
+    host::install(&mut t);
+    domain_extra::install(&mut t);
+    domain_queries::install(&mut t);
+    domain_vcpus::install(&mut t);
     t
 }
 
