@@ -27,10 +27,7 @@ REMOTE_URI = "test+unix:///default"
 SOCKET = "/var/run/libvirt/libvirt-sock"
 
 # differing through test+unix:///default for reasons outside the remote driver
-ELSEWHERE = {
-    "api_rename": "libvirt's client gives the handle the new name after virDomainRename; our Domain "
-                  "objects (src/core/objects.rs) keep an immutable name, so the handle keeps the old one",
-}
+ELSEWHERE = {}
 
 
 def daemon_up():

@@ -35,6 +35,27 @@ pub struct Domain {
     pub uuid: Uuid,
     /// Running domain id, or -1 when inactive.
     pub id: DomId,
+    /// The name a driver gave the handle after a rename through it.
+    pub renamed: Renamed,
+}
+
+/// A domain handle's new name: libvirt's remote client renames the handle
+/// in place after `virDomainRename` (the in-process drivers do not); clones
+/// of one handle's object share it.
+#[derive(Clone, Debug, Default)]
+pub struct Renamed(Arc<parking_lot::Mutex<Option<String>>>);
+
+impl Renamed {
+    pub fn set(&self, name: &str) {
+        *self.0.lock() = Some(name.to_string());
+    }
+}
+
+impl Domain {
+    /// The handle's name as `virDomainGetName` reports it.
+    pub fn current_name(&self) -> String {
+        self.renamed.0.lock().clone().unwrap_or_else(|| self.name.clone())
+    }
 }
 
 #[derive(Clone)]

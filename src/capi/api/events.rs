@@ -383,7 +383,13 @@ fn deliver_domain(c: &ConnectHandle, cb: DomCb, o: *mut c_void, event_id: c_int,
     let cp = c as *const ConnectHandle as virConnectPtr;
     let s = ev.subject();
     let d = DomainHandle::new_raw(
-        Domain { conn: c.conn().clone(), name: s.name.clone(), uuid: s.uuid, id: crate::core::DomId::new(s.id) },
+        Domain {
+            conn: c.conn().clone(),
+            name: s.name.clone(),
+            uuid: s.uuid,
+            id: crate::core::DomId::new(s.id),
+            renamed: Default::default(),
+        },
         cp,
     );
     with_handle(d, |d| match ev {
@@ -856,7 +862,13 @@ pub(crate) unsafe fn virConnectDomainQemuMonitorEventRegister(
         let Event::QemuMonitor { domain: s, event, seconds, micros, details } = ev else { return };
         let cp = c as *const ConnectHandle as virConnectPtr;
         let d = DomainHandle::new_raw(
-            Domain { conn: c.conn().clone(), name: s.name.clone(), uuid: s.uuid, id: crate::core::DomId::new(s.id) },
+            Domain {
+                conn: c.conn().clone(),
+                name: s.name.clone(),
+                uuid: s.uuid,
+                id: crate::core::DomId::new(s.id),
+                renamed: Default::default(),
+            },
             cp,
         );
         let (name, details) = (cstr(event), opt_cstr(details));

@@ -55,7 +55,7 @@ macro_rules! name_of {
     };
 }
 
-name_of!(DomainHandle, virDomainPtr, virDomainGetName, |o| &o.name);
+name_of!(DomainHandle, virDomainPtr, virDomainGetName, |o| &o.current_name());
 name_of!(NetworkHandle, virNetworkPtr, virNetworkGetName, |o| &o.name);
 name_of!(StoragePoolHandle, virStoragePoolPtr, virStoragePoolGetName, |o| &o.name);
 name_of!(StorageVolHandle, virStorageVolPtr, virStorageVolGetName, |o| &o.name);

@@ -282,6 +282,17 @@ pub fn install(t: &mut DriverTable) {
         Ok(())
     });
     t.domain.domain_shutdown = Some(|d, f| dom_flags(d, f, proc::DOMAIN_SHUTDOWN, proc::DOMAIN_SHUTDOWN_FLAGS));
+    t.api.domain_rename = Some(|d, name, f| {
+        let r = call(&d.conn, REMOTE, proc::DOMAIN_RENAME, |e| {
+            d.enc(e);
+            Some(name).enc(e);
+            e.u32(f);
+        })?;
+        let rc = super::reply::<i32>(&d.conn, &r)?;
+        // as libvirt's client does, the handle takes the new name
+        d.renamed.set(name);
+        Ok(rc)
+    });
     t.domain.domain_create = Some(domain_create);
     t.domain.domain_define_xml = Some(|c, xml, f| {
         let r = if f == 0 {

@@ -157,7 +157,7 @@ fn s(d: &mut Decoder) -> Result<String> {
 
 impl Enc for Domain {
     fn enc(&self, e: &mut Encoder) {
-        e.string(&self.name);
+        e.string(&self.current_name());
         self.uuid.enc(e);
         e.i32(self.id.get());
     }
@@ -170,6 +170,7 @@ impl Dec for Domain {
             name: s(d)?,
             uuid: Uuid::dec(d, c)?,
             id: DomId::new(d.i32().map_err(decode_failed)?),
+            renamed: Default::default(),
         })
     }
 }

@@ -18,12 +18,24 @@ pub(super) fn store(c: &Connect) -> MutexGuard<'_, DomainStore> {
 }
 
 pub(super) fn handle(c: &Connect, o: &DomObj) -> Domain {
-    Domain { conn: c.clone(), name: o.def.name.clone(), uuid: o.def.uuid, id: DomId::new(o.id) }
+    Domain {
+        conn: c.clone(),
+        name: o.def.name.clone(),
+        uuid: o.def.uuid,
+        id: DomId::new(o.id),
+        renamed: Default::default(),
+    }
 }
 
 /// A handle from the store's identity table (lookups and listings).
 fn handle_of(c: &Connect, i: &Ident) -> Domain {
-    Domain { conn: c.clone(), name: i.name().to_string(), uuid: i.uuid, id: DomId::new(i.id) }
+    Domain {
+        conn: c.clone(),
+        name: i.name().to_string(),
+        uuid: i.uuid,
+        id: DomId::new(i.id),
+        renamed: Default::default(),
+    }
 }
 
 /// Lookups that find nothing.
