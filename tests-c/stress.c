@@ -1,6 +1,8 @@
 /* Thread stress: threads sharing one connection and threads with their own
  * connections mix define / lookup / lifecycle / list / undefine on
- * test:///default for a bounded time, then the invariants are checked: every
+ * test:///default, with a lifecycle event callback registered on each
+ * domain for its life (the default event loop runs on its own thread), for a
+ * bounded time, then the invariants are checked: every
  * domain a thread made is gone again, no call failed unexpectedly, every
  * connection closes with no reference left. A watchdog fails the run on a
  * deadlock. Usage: stress [seconds] (default 3). */
@@ -18,6 +20,8 @@
 
 static virConnectPtr shared;
 static volatile int stop;
+static volatile int loop_stop;
+static long events_seen;
 static long ops[SHARED_THREADS + OWN_THREADS];
 static int failures;
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,6 +41,31 @@ static void quiet(void *opaque, virErrorPtr err)
     (void)err;
 }
 
+static int on_lifecycle(virConnectPtr c, virDomainPtr d, int event, int detail, void *opaque)
+{
+    (void)c;
+    (void)d;
+    (void)event;
+    (void)detail;
+    (void)opaque;
+    __atomic_add_fetch(&events_seen, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static void tick(int timer, void *opaque)
+{
+    (void)timer;
+    (void)opaque;
+}
+
+static void *event_loop(void *arg)
+{
+    (void)arg;
+    while (!loop_stop)
+        virEventRunDefaultImpl();
+    return NULL;
+}
+
 /* One round on connection c: a private domain through its whole life. */
 static void round_trip(int id, virConnectPtr c, long n)
 {
@@ -44,7 +73,7 @@ static void round_trip(int id, virConnectPtr c, long n)
     virDomainPtr d, found;
     virDomainPtr *all = NULL;
     virDomainInfo info;
-    int i, count;
+    int i, count, cb;
 
     snprintf(name, sizeof(name), "stress-%d-%ld", id, n);
     snprintf(xml, sizeof(xml),
@@ -58,6 +87,10 @@ static void round_trip(int id, virConnectPtr c, long n)
         fail(id, "lookup by name");
     else
         virDomainFree(found);
+    if ((cb = virConnectDomainEventRegisterAny(c, d, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                               VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
+                                               NULL, NULL)) < 0)
+        fail(id, "event register");
     if (virDomainCreate(d) < 0)
         fail(id, "create");
     if (virDomainSuspend(d) < 0)
@@ -73,6 +106,8 @@ static void round_trip(int id, virConnectPtr c, long n)
     free(all);
     if (virDomainDestroy(d) < 0)
         fail(id, "destroy");
+    if (cb >= 0 && virConnectDomainEventDeregisterAny(c, cb) < 0)
+        fail(id, "event deregister");
     if (virDomainUndefine(d) < 0)
         fail(id, "undefine");
     virDomainFree(d);
@@ -104,13 +139,16 @@ static void watchdog(int sig)
 int main(int argc, char **argv)
 {
     int seconds = argc > 1 ? atoi(argv[1]) : 3;
-    pthread_t t[SHARED_THREADS + OWN_THREADS];
+    pthread_t t[SHARED_THREADS + OWN_THREADS], loop;
     long total = 0;
     int i, before, after;
 
     virSetErrorFunc(NULL, quiet);
     signal(SIGALRM, watchdog);
     alarm(seconds + 30);
+    if (virEventRegisterDefaultImpl() < 0 || virEventAddTimeout(100, tick, NULL, NULL) < 0)
+        return 1;
+    pthread_create(&loop, NULL, event_loop, NULL);
     if (!(shared = virConnectOpen("test:///default")))
         return 1;
     before = virConnectNumOfDomains(shared) + virConnectNumOfDefinedDomains(shared);
@@ -131,8 +169,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "stress: references left on the shared connection\n");
         failures++;
     }
+    loop_stop = 1;
+    pthread_join(loop, NULL);
     alarm(0);
-    printf("stress: %d threads, %d s, %ld domain round trips (%ld calls), %d failures\n",
-           SHARED_THREADS + OWN_THREADS, seconds, total, total * 10, failures);
+    printf("stress: %d threads, %d s, %ld domain round trips (%ld calls), %ld events, %d failures\n",
+           SHARED_THREADS + OWN_THREADS, seconds, total, total * 12,
+           __atomic_load_n(&events_seen, __ATOMIC_RELAXED), failures);
     return failures ? 1 : 0;
 }

@@ -296,12 +296,16 @@ pub struct Callback {
     pub deliver: Deliver,
     /// Runs when the callback is gone (the application's free callback).
     pub free: Option<FreeCallback>,
+    /// Runs as soon as the callback is deregistered, even while a dispatch
+    /// still holds it until its batch ends (lets go of the connection).
+    pub detach: Option<FreeCallback>,
 }
 
 struct Registered {
     id: i32,
     cb: Callback,
     free: Mutex<Option<FreeCallback>>,
+    detach: Mutex<Option<FreeCallback>>,
     deleted: AtomicBool,
     /// The id a [`Relay`] got for the callback's events, -1 without one.
     remote: AtomicI32,
@@ -468,8 +472,9 @@ impl EventQueue {
         let id = st.next_id;
         st.next_id += 1;
         let free = Mutex::new(cb.free.take());
+        let detach = Mutex::new(cb.detach.take());
         let remote = AtomicI32::new(shared.unwrap_or(-1));
-        let reg = Arc::new(Registered { id, cb, free, deleted: AtomicBool::new(false), remote });
+        let reg = Arc::new(Registered { id, cb, free, detach, deleted: AtomicBool::new(false), remote });
         st.callbacks.push(reg.clone());
         Ok((id, reg, shared.is_none()))
     }
@@ -528,8 +533,12 @@ impl EventQueue {
         } else {
             gone.push(st.callbacks.remove(i));
         }
+        let detach = target.detach.lock().take();
         let timer = self.retire_timer(&mut st);
         drop(st);
+        if let Some(d) = detach {
+            d();
+        }
         if timer >= 0 {
             event_loop::remove_timeout(timer);
         }
@@ -631,6 +640,7 @@ mod tests {
         let add = |key: usize, filter: Filter| {
             let (seen, freed, q2, c2) = (seen.clone(), freed.clone(), q.clone(), conn.clone());
             q.register(Callback {
+                detach: None,
                 conn: conn.clone(),
                 family: Family::Domain,
                 event_id: VIR_DOMAIN_EVENT_ID_REBOOT,

@@ -298,9 +298,19 @@ fn register(
     deliver: impl Fn(&ConnectHandle, &Event) + Send + Sync + 'static,
 ) -> Result<c_int> {
     let queue = queue_of(c.conn(), r.family)?;
-    let conn_ref = ConnRef::new(c);
-    let deliver: Deliver = Box::new(move |ev| deliver(conn_ref.handle(), ev));
+    // the registration's reference goes at deregistration; a delivery
+    // under way holds its own until it returns
+    let slot = Arc::new(parking_lot::Mutex::new(Some(ConnRef::new(c))));
+    let held = slot.clone();
+    let deliver: Deliver = Box::new(move |ev| {
+        let conn_ref = held.lock().as_ref().map(|r| ConnRef::new(r.handle()));
+        if let Some(r) = conn_ref {
+            deliver(r.handle(), ev);
+        }
+    });
+    let detach: FreeCallback = Box::new(move || drop(slot.lock().take()));
     queue.register(Callback {
+        detach: Some(detach),
         conn: c.conn().clone(),
         family: r.family,
         event_id: r.event_id,
