@@ -147,16 +147,43 @@ def run_scenarios(outfile, names):
             out.flush()
 
 
+def library_env(libdir=None):
+    """This process's environment, loading the real library (libdir=None)
+    or ours, with nothing else steering which library or URI is used."""
+    env = dict(os.environ)
+    for k in ("LD_LIBRARY_PATH", "LD_PRELOAD", "LIBVIRT_DEFAULT_URI"):
+        env.pop(k, None)
+    if libdir:
+        env["LD_LIBRARY_PATH"] = libdir
+    return env
+
+
+def run_script(script, names, env, timeout, **kw):
+    """Runs `script OUTFILE` (a module whose main runs the scenarios `names`
+    with run_scenarios) in a child with `env`; returns {name: result}, a
+    scenario without a record marked as crashed with the child's status."""
+    fd, out = tempfile.mkstemp(prefix="vrs-child-", suffix=".jsonl")
+    os.close(fd)
+    try:
+        p = subprocess.run([PYTHON, os.path.abspath(script), out], env=env, capture_output=True,
+                           text=True, timeout=timeout, cwd="/", **kw)
+        res = {}
+        for line in open(out):
+            rec = json.loads(line)
+            if "name" in rec:
+                res[rec["name"]] = normalise(rec)
+        for n in names:
+            res.setdefault(n, {"crashed": [p.returncode, p.stderr[-2000:]]})
+        return res
+    finally:
+        os.unlink(out)
+
+
 def collect(libdir=None, names=None, timeout=120):
     """Run scenarios with the real library (libdir=None) or ours, in as few
     subprocesses as possible.  Returns {name: result-dict}."""
     names = list(names or SCENARIOS)
-    env = dict(os.environ)
-    env.pop("LD_LIBRARY_PATH", None)
-    env.pop("LD_PRELOAD", None)
-    env.pop("LIBVIRT_DEFAULT_URI", None)
-    if libdir:
-        env["LD_LIBRARY_PATH"] = libdir
+    env = library_env(libdir)
     results = {}
     fd, outfile = tempfile.mkstemp(prefix="vrs-diff-", suffix=".jsonl")
     os.close(fd)

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import socket
-import subprocess
 import sys
 import tempfile
 
@@ -276,26 +275,7 @@ def shared_by_threads(libvirt):
 
 def run_remote(libdir):
     """{name: result} of REMOTE_SCENARIOS run in a child with this library."""
-    env = dict(os.environ)
-    for k in ("LD_LIBRARY_PATH", "LD_PRELOAD", "LIBVIRT_DEFAULT_URI"):
-        env.pop(k, None)
-    if libdir:
-        env["LD_LIBRARY_PATH"] = libdir
-    fd, out = tempfile.mkstemp(prefix="vrs-remote-", suffix=".jsonl")
-    os.close(fd)
-    try:
-        p = subprocess.run([D.PYTHON, os.path.abspath(__file__), out], env=env, capture_output=True,
-                           text=True, timeout=300, cwd="/")
-        res = {}
-        for line in open(out):
-            rec = json.loads(line)
-            if "name" in rec:
-                res[rec["name"]] = D.normalise(rec)
-        for n in REMOTE_SCENARIOS:
-            res.setdefault(n, {"crashed": [p.returncode, p.stderr[-2000:]]})
-        return res
-    finally:
-        os.unlink(out)
+    return D.run_script(__file__, REMOTE_SCENARIOS, D.library_env(libdir), 300)
 
 
 # The scenario modules checked through the daemon. Events travel over the

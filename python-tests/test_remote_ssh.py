@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 try:
     import pytest
@@ -139,32 +138,14 @@ XFAIL = {}
 
 def run(libdir, sshd):
     """{name: result} of SCENARIOS run in a child with this library."""
-    env = dict(os.environ)
-    for k in ("LD_LIBRARY_PATH", "LD_PRELOAD", "LIBVIRT_DEFAULT_URI"):
-        env.pop(k, None)
-    if libdir:
-        env["LD_LIBRARY_PATH"] = libdir
+    env = D.library_env(libdir)
     # what the ssh program inherits is compared too
     for k in ("USER", "LOGNAME", "TERM", "DISPLAY", "SSH_AUTH_SOCK", "TZ"):
         env[k] = "vrs-" + k
     env.update(LANG="C.UTF-8", LC_ALL="C.UTF-8", TMPDIR="/tmp")
     env["PATH"] = sshd.path("bin") + ":" + env.get("PATH", "/usr/bin:/bin")
     env["VRS_SSHD"] = json.dumps({"dir": sshd.dir, "port": sshd.port})
-    fd, out = tempfile.mkstemp(prefix="vrs-ssh-", suffix=".jsonl")
-    os.close(fd)
-    try:
-        p = subprocess.run([D.PYTHON, os.path.abspath(__file__), out], env=env, capture_output=True, text=True,
-                           timeout=120, cwd="/", stdin=subprocess.DEVNULL)
-        res = {}
-        for line in open(out):
-            rec = json.loads(line)
-            if "name" in rec:
-                res[rec["name"]] = D.normalise(rec)
-        for n in SCENARIOS:
-            res.setdefault(n, {"crashed": [p.returncode, p.stderr[-2000:]]})
-        return res
-    finally:
-        os.unlink(out)
+    return D.run_script(__file__, SCENARIOS, env, 120, stdin=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

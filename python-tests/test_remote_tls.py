@@ -7,9 +7,7 @@ started (no libvirtd, certtool or saslpasswd2).
 """
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 try:
     import pytest
@@ -156,30 +154,12 @@ XFAIL = {}
 
 def run(libdir, daemons):
     """{name: result} of SCENARIOS run in a child with this library."""
-    env = dict(os.environ)
-    for k in ("LD_LIBRARY_PATH", "LD_PRELOAD", "LIBVIRT_DEFAULT_URI"):
-        env.pop(k, None)
-    if libdir:
-        env["LD_LIBRARY_PATH"] = libdir
+    env = D.library_env(libdir)
     daemon, digest = daemons
     where = {"dir": daemon.dir, "tls": daemon.tls_port, "tcp": daemon.tcp_port,
              "digest": {"dir": digest.dir, "tls": digest.tls_port, "tcp": digest.tcp_port}}
     env["VRS_TLS_DAEMON"] = json.dumps(where)
-    fd, out = tempfile.mkstemp(prefix="vrs-tls-", suffix=".jsonl")
-    os.close(fd)
-    try:
-        p = subprocess.run([D.PYTHON, os.path.abspath(__file__), out], env=env, capture_output=True, text=True,
-                           timeout=120, cwd="/")
-        res = {}
-        for line in open(out):
-            rec = json.loads(line)
-            if "name" in rec:
-                res[rec["name"]] = D.normalise(rec)
-        for n in SCENARIOS:
-            res.setdefault(n, {"crashed": [p.returncode, p.stderr[-2000:]]})
-        return res
-    finally:
-        os.unlink(out)
+    return D.run_script(__file__, SCENARIOS, env, 120)
 
 
 if __name__ == "__main__":

@@ -409,26 +409,7 @@ def threads_calls_and_streams(libvirt):
 
 def run_child(libdir):
     """{name: result} of SCENARIOS run in a child with this library."""
-    env = dict(os.environ)
-    for k in ("LD_LIBRARY_PATH", "LD_PRELOAD", "LIBVIRT_DEFAULT_URI"):
-        env.pop(k, None)
-    if libdir:
-        env["LD_LIBRARY_PATH"] = libdir
-    fd, out = tempfile.mkstemp(prefix="vrs-wire-", suffix=".jsonl")
-    os.close(fd)
-    try:
-        p = subprocess.run([D.PYTHON, os.path.abspath(__file__), out], env=env, capture_output=True,
-                           text=True, timeout=600, cwd="/")
-        res = {}
-        for line in open(out):
-            rec = json.loads(line)
-            if "name" in rec:
-                res[rec["name"]] = D.normalise(rec)
-        for n in SCENARIOS:
-            res.setdefault(n, {"crashed": [p.returncode, p.stderr[-2000:]]})
-        return res
-    finally:
-        os.unlink(out)
+    return D.run_script(__file__, SCENARIOS, D.library_env(libdir), 600)
 
 
 if __name__ == "__main__":
