@@ -116,6 +116,20 @@ def api_lifecycle_flags(libvirt):
 
 
 @scenario
+def api_destroy_flags_keeps_handle_id(libvirt):
+    """Through a daemon only the flagless destroy makes the handle forget its id."""
+    def run(c, d):
+        d.create()
+        r = [d.ID() > 0]
+        d.destroyFlags(0)
+        r.append(d.ID() > 0)
+        d.create()
+        d.destroy()
+        return r + [d.ID()]
+    return with_defined(libvirt, run)
+
+
+@scenario
 def api_create_xml_flags(libvirt):
     c = conn(libvirt)
     r = [call(c.createXML, vxml(), f) for f in (1, 2, 4, 8, 1 << 30)]

@@ -5,6 +5,7 @@ use crate::capi::generated::types::*;
 use crate::capi::handle::*;
 use crate::capi::strings::{self, null_arg, req_str, to_c_checked};
 use crate::core::error::{Error, Result};
+use crate::core::driver::Destroy;
 use crate::core::{uuid, Domain};
 use crate::driver_entry;
 use crate::generated::consts::*;
@@ -186,8 +187,8 @@ domain_op!(virDomainUndefine(), |h| driver_entry!(h.obj().conn, domain.domain_un
 domain_op!(virDomainUndefineFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_undefine)(h.obj(), flags));
 domain_op!(virDomainCreate(), |h| driver_entry!(h.obj().conn, domain.domain_create)(h.obj(), 0));
 domain_op!(virDomainCreateWithFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_create)(h.obj(), flags));
-domain_op!(virDomainDestroy(), |h| driver_entry!(h.obj().conn, domain.domain_destroy)(h.obj(), 0));
-domain_op!(virDomainDestroyFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_destroy)(h.obj(), flags));
+domain_op!(virDomainDestroy(), |h| driver_entry!(h.obj().conn, domain.domain_destroy)(h.obj(), Destroy::Plain));
+domain_op!(virDomainDestroyFlags(flags: c_uint), |h| driver_entry!(h.obj().conn, domain.domain_destroy)(h.obj(), Destroy::Flags(flags)));
 domain_op!(virDomainSuspend(), |h| driver_entry!(h.obj().conn, domain.domain_suspend)(h.obj()));
 domain_op!(virDomainResume(), |h| driver_entry!(h.obj().conn, domain.domain_resume)(h.obj()));
 domain_op!(virDomainShutdown(), |h| driver_entry!(h.obj().conn, domain.domain_shutdown)(h.obj(), 0));

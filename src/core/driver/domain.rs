@@ -6,6 +6,23 @@ use crate::core::objects::Domain;
 use crate::core::typed_params::TypedParam;
 use crate::core::uuid::Uuid;
 
+/// Which entry point stops a domain: the flagless `virDomainDestroy` or
+/// `virDomainDestroyFlags` (a remote client treats them differently).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Destroy {
+    Plain,
+    Flags(u32),
+}
+
+impl Destroy {
+    pub fn flags(self) -> u32 {
+        match self {
+            Destroy::Plain => 0,
+            Destroy::Flags(f) => f,
+        }
+    }
+}
+
 /// `virDomainInfo` as Rust values.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DomainInfo {
@@ -105,7 +122,7 @@ driver_table! {
         domain_define_xml ["virDomainDefineXML", "virDomainDefineXMLFlags"]: fn(&Connect, &str, u32) -> Result<Domain>;
         domain_undefine ["virDomainUndefine", "virDomainUndefineFlags"]: fn(&Domain, u32) -> Result<()>;
         domain_create ["virDomainCreate", "virDomainCreateWithFlags"]: fn(&Domain, u32) -> Result<()>;
-        domain_destroy ["virDomainDestroy", "virDomainDestroyFlags"]: fn(&Domain, u32) -> Result<()>;
+        domain_destroy ["virDomainDestroy", "virDomainDestroyFlags"]: fn(&Domain, Destroy) -> Result<()>;
         domain_suspend ["virDomainSuspend"]: fn(&Domain) -> Result<()>;
         domain_resume ["virDomainResume"]: fn(&Domain) -> Result<()>;
         domain_shutdown ["virDomainShutdown", "virDomainShutdownFlags"]: fn(&Domain, u32) -> Result<()>;

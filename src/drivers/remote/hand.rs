@@ -7,7 +7,7 @@ use super::generated::proc;
 use super::wire::{decode_failed, Dec, Enc};
 use super::{call, remote};
 use crate::core::connect::Connect;
-use crate::core::driver::{BlockJobInfo, DomainInfo, DriverTable, JobInfo, NodeInfo};
+use crate::core::driver::{BlockJobInfo, Destroy, DomainInfo, DriverTable, JobInfo, NodeInfo};
 use crate::core::error::{Error, Result};
 use crate::core::migration::Feature;
 use crate::core::objects::{Domain, StorageVol};
@@ -272,12 +272,20 @@ pub fn install(t: &mut DriverTable) {
         super::reply::<Vec<i32>>(c, &r)
     });
     t.domain.domain_undefine = Some(|d, f| dom_flags(d, f, proc::DOMAIN_UNDEFINE, proc::DOMAIN_UNDEFINE_FLAGS));
-    t.domain.domain_destroy = Some(|d, f| {
-        dom_flags(d, f, proc::DOMAIN_DESTROY, proc::DOMAIN_DESTROY_FLAGS)?;
-        // as libvirt's client does, the plain call (not the flagged one)
-        // makes the handle forget the id of the stopped domain
-        if f == 0 {
-            d.id.set(-1);
+    t.domain.domain_destroy = Some(|d, how| {
+        match how {
+            // as libvirt's client does, only the flagless call makes the
+            // handle forget the id of the stopped domain
+            Destroy::Plain => {
+                call(&d.conn, REMOTE, proc::DOMAIN_DESTROY, |e| d.enc(e))?;
+                d.id.set(-1);
+            }
+            Destroy::Flags(f) => {
+                call(&d.conn, REMOTE, proc::DOMAIN_DESTROY_FLAGS, |e| {
+                    d.enc(e);
+                    e.u32(f);
+                })?;
+            }
         }
         Ok(())
     });

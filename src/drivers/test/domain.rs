@@ -7,7 +7,7 @@ use super::domain_state::{Added, DomObj, DomainStore, Ident};
 use super::*;
 use crate::conf::domain::devices::net;
 use crate::conf::domain::DomainDef;
-use crate::core::driver::{DomainInfo, DomainTable, DriverTable};
+use crate::core::driver::{Destroy, DomainInfo, DomainTable, DriverTable};
 use crate::core::objects::{DomId, Domain};
 use crate::core::uuid::{self, Uuid};
 use parking_lot::MutexGuard;
@@ -277,8 +277,8 @@ fn create(d: &Domain, flags: u32) -> Result<()> {
     })
 }
 
-fn destroy(d: &Domain, flags: u32) -> Result<()> {
-    unsupported_flags(flags, VIR_DOMAIN_DESTROY_GRACEFUL as u32, "testDomainDestroyFlags")?;
+fn destroy(d: &Domain, how: Destroy) -> Result<()> {
+    unsupported_flags(how.flags(), VIR_DOMAIN_DESTROY_GRACEFUL as u32, "testDomainDestroyFlags")?;
     with_store(d, |s, u| {
         check_active(s.get(&u).expect("checked"))?;
         stop(s, d, VIR_DOMAIN_SHUTOFF_DESTROYED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED);
