@@ -4,6 +4,7 @@
 use super::super::props::*;
 use super::super::tree::{ESpec, Elem, Text};
 use super::address::{self, ADDRESS};
+use super::network_source;
 use super::{ALIAS, BOOT};
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
@@ -14,7 +15,7 @@ const TEXT: Text = Text::Str { trim: false };
 pub const DISK_TYPES: &[&str] = &["file", "block", "dir", "network", "volume", "nvme", "vhostuser"];
 pub const BUSES: &[&str] = &["ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd"];
 
-const HOST: ESpec = ESpec::new(
+pub const HOST: ESpec = ESpec::new(
     "host",
     &[("name", Kind::Str), ("port", Kind::Str), ("transport", Kind::Str), ("socket", Kind::Str)],
     &[],
@@ -207,6 +208,7 @@ fn fix_disk(e: &mut Elem, n: Node) -> Result<()> {
     }
     let kind = e.attr("type").unwrap_or("file").to_string();
     trim_source(e, &kind);
+    let protocol = network_protocol(e, &kind)?;
     if kind == "vhostuser" && e.attr("snapshot").is_none() {
         e.set(&DISK, "snapshot", "no");
     }
@@ -219,6 +221,9 @@ fn fix_disk(e: &mut Elem, n: Node) -> Result<()> {
             source_name.unwrap_or_else(|| "(null)".into()),
         ));
     };
+    if protocol == Some("none") {
+        return Err(Error::with_detail(VIR_FROM_DOMAIN, VIR_ERR_NO_SOURCE, dev));
+    }
     let device = e.attr("device").unwrap_or("disk").to_string();
     let has_addr = e.kid("address").is_some();
     let t = e.kid_mut("target").expect("target checked above");
@@ -263,7 +268,17 @@ fn trim_source(e: &mut Elem, kind: &str) {
 fn fix_backing_store(e: &mut Elem, _n: Node) -> Result<()> {
     let kind = e.attr("type").unwrap_or("file").to_string();
     trim_source(e, &kind);
+    network_protocol(e, &kind)?;
     Ok(())
+}
+
+/// The protocol of a network disk's source, its hosts checked and given
+/// their default ports; `None` for other disk types.
+fn network_protocol(e: &mut Elem, kind: &str) -> Result<Option<&'static str>> {
+    match e.kid_mut("source") {
+        Some(src) if kind == "network" => network_source::normalize(src).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// A disk as formatted without `VIR_DOMAIN_XML_SECURE`: no cookies.

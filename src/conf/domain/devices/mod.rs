@@ -9,6 +9,7 @@ pub mod disk;
 pub mod graphics;
 pub mod misc;
 pub mod net;
+pub mod network_source;
 
 use super::props::*;
 use super::tree::{ESpec, Elem};
