@@ -253,11 +253,27 @@ impl DomainDef {
         if self.name.contains('/') {
             return Err(dom_err(format!("name {} cannot contain '/'", self.name)));
         }
+        // <memory> is the total: the initial memory plus the memory devices;
+        // NUMA cells give the initial memory only when <memory> is absent
+        let hotplug: u64 = self.devices.list("memory").iter().map(devices::memory::size_kib).sum();
         let numa = self.cpu.as_ref().map(|c| c.numa_memory()).unwrap_or(0);
-        if numa > 0 {
-            self.memory = numa;
+        if self.memory == 0 && numa > 0 {
+            self.memory = numa + hotplug;
+        } else if hotplug > self.memory {
+            return Err(dom_err("Total size of memory devices exceeds the total memory size"));
         }
-        if self.memory == 0 {
+        let cells = self.cpu.as_ref().map_or(0, |c| c.cells.len());
+        for node in self.devices.list("memory").iter().filter_map(devices::memory::node) {
+            let msg = match cells {
+                0 => "can't add memory backend as guest has no NUMA nodes configured".to_string(),
+                n if node >= n as u64 => format!(
+                    "can't add memory backend for guest node '{node}' as the guest has only '{n}' NUMA nodes configured"
+                ),
+                _ => continue,
+            };
+            return Err(Error::with_detail(VIR_FROM_DOMAIN, VIR_ERR_XML_DETAIL, msg));
+        }
+        if self.memory == hotplug {
             return Err(dom_err("Memory size must be specified via <memory> or in the <numa> configuration"));
         }
         if self.current_memory == 0 || self.current_memory > self.memory {
@@ -325,7 +341,7 @@ impl DomainDef {
         self.lifecycle.format(&mut w);
         fmt_opt(&mut w, &self.pm);
         os::format_perf(&self.perf, &mut w);
-        self.devices.format(&mut w, opts.secure);
+        self.devices.format(&mut w, opts.secure, opts.id.is_some());
         for s in &self.seclabels {
             s.format(&mut w);
         }

@@ -16,7 +16,8 @@ const ALL_ATTRS: Spec = &[
     ("display", Kind::Str),
     ("xauth", Kind::Str),
     ("fullscreen", Kind::Enum(YES_NO)),
-    ("port", Kind::Int),
+    // checked by type in fix_graphics: VNC reports a bad port its own way
+    ("port", Kind::Str),
     ("tlsPort", Kind::Int),
     ("autoport", Kind::Enum(YES_NO)),
     ("websocket", Kind::Int),
@@ -99,6 +100,16 @@ fn listen_elem(parts: &[(&'static str, &str)]) -> Elem {
 
 fn fix_graphics(e: &mut Elem, n: Node) -> Result<()> {
     let kind = enum_attr_req(n, "type", GRAPHICS_TYPES)?;
+    match attr(n, "port") {
+        Some(p) if kind == "vnc" && p.parse::<i64>().is_err() => {
+            return Err(internal(format!("cannot parse vnc port {p}")));
+        }
+        Some(_) => {
+            let p = int_attr(n, "port")?.unwrap_or_default();
+            e.set(&GRAPHICS, "port", p.to_string());
+        }
+        None => {}
+    }
     let keep = order(&kind);
     e.attrs.0.retain(|(k, _)| *k == "type" || keep.contains(k));
     let uses_ports = matches!(kind.as_str(), "vnc" | "spice" | "rdp");
@@ -111,9 +122,21 @@ fn fix_graphics(e: &mut Elem, n: Node) -> Result<()> {
     }
     let port: Option<i64> = e.attr("port").and_then(|p| p.parse().ok());
     let autoport = e.attr("autoport").map(|a| a == "yes");
+    let first_listen = e.kid("listen").map(|l| {
+        let kind = l.attr("type").unwrap_or("address").to_string();
+        (kind, l.attr("socket").map(str::to_string))
+    });
+    if kind == "vnc" && first_listen.is_some() {
+        // with <listen> children, the socket comes from the first of them
+        match &first_listen {
+            Some((k, Some(s))) if k == "socket" => e.set(&GRAPHICS, "socket", s.clone()),
+            _ => e.attrs.remove("socket"),
+        }
+    }
     let socket = e.attr("socket").map(str::to_string);
+    let no_port = first_listen.as_ref().is_some_and(|(k, _)| k == "none" || k == "socket");
     match kind.as_str() {
-        "vnc" if socket.is_some() => {
+        "vnc" if socket.is_some() || no_port => {
             e.attrs.remove("port");
             e.attrs.remove("autoport");
         }
@@ -122,6 +145,9 @@ fn fix_graphics(e: &mut Elem, n: Node) -> Result<()> {
                 e.set(&GRAPHICS, "port", "-1");
                 e.set(&GRAPHICS, "autoport", "yes");
             } else {
+                if port == Some(0) {
+                    e.attrs.remove("port");
+                }
                 e.set(&GRAPHICS, "autoport", "no");
             }
         }

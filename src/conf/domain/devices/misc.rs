@@ -33,6 +33,9 @@ const HOST_SOURCE: ESpec = ESpec::new(
         &ESpec::new("product", &[("id", Kind::Str)], &[]),
         &ESpec::new("adapter", &[("name", Kind::Str), ("type", Kind::Str)], &[]),
         &ESpec::new("address", HOST_ADDR, &[]).fix(fix_host_addr),
+        &ESpec::text("block", &[], TEXT),
+        &ESpec::text("char", &[], TEXT),
+        &ESpec::text("interface", &[], TEXT),
     ],
 );
 
@@ -67,6 +70,23 @@ pub const HOSTDEV: ESpec = ESpec::new(
     &[
         &ESpec::new("driver", &[("name", Kind::Str)], &[]),
         &HOST_SOURCE,
+        &ESpec::new(
+            "ip",
+            &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)],
+            &[],
+        ),
+        &ESpec::new(
+            "route",
+            &[
+                ("family", Kind::Str),
+                ("address", Kind::Str),
+                ("netmask", Kind::Str),
+                ("prefix", Kind::UInt),
+                ("gateway", Kind::Str),
+                ("metric", Kind::UInt),
+            ],
+            &[],
+        ),
         &BOOT,
         &ESpec::new("rom", &[("bar", Kind::Enum(ON_OFF)), ("file", Kind::Str), ("enabled", Kind::Enum(YES_NO))], &[]),
         &ESpec::new("readonly", &[], &[]),
@@ -86,8 +106,25 @@ fn fix_hostdev(e: &mut Elem, n: Node) -> Result<()> {
     if !types.contains(&kind) {
         return Err(unsupported(format!("unknown host device source address type '{kind}'")));
     }
-    if mode == "subsystem" && e.attr("managed").is_none() && kind != "mdev" {
+    if mode == "subsystem" && e.attr("managed").is_none() {
         e.set(&HOSTDEV, "managed", "no");
+    }
+    let needs = match kind {
+        "storage" => Some(("block", "storage")),
+        "misc" => Some(("char", "character")),
+        "net" => Some(("interface", "net")),
+        _ => None,
+    };
+    if let Some((what, family)) = needs {
+        if e.kid("source").and_then(|s| s.kid(what)).is_none() {
+            return Err(dom_err(format!("Missing <{what}> element in hostdev {family} device")));
+        }
+    } else {
+        e.remove_kids("ip");
+        e.remove_kids("route");
+        if let Some(src) = e.kid_mut("source") {
+            src.kids.retain(|k| !matches!(k.name, "block" | "char" | "interface"));
+        }
     }
     if kind == "scsi" && e.kid("address").is_none() {
         e.insert_kid(&HOSTDEV, address::drive(0, 0, 0, 0));
@@ -266,12 +303,45 @@ pub const TPM: ESpec = ESpec::new(
                 &ESpec::new("device", &[("path", Kind::Str)], &[]),
                 &ESpec::new("encryption", &[("secret", Kind::Str)], &[]),
                 &ESpec::new("source", &[("type", Kind::Str), ("mode", Kind::Str), ("path", Kind::Str)], &[]),
+                &PCR_BANKS,
             ],
-        ),
+        )
+        .fix(fix_tpm_backend),
         &ALIAS,
         &ADDRESS,
     ],
 );
+
+const PCR_BANK_NAMES: &[&str] = &["sha1", "sha256", "sha384", "sha512"];
+const PCR_BANKS: ESpec = ESpec::new(
+    "active_pcr_banks",
+    &[],
+    &[
+        &ESpec::new("sha1", &[], &[]),
+        &ESpec::new("sha256", &[], &[]),
+        &ESpec::new("sha384", &[], &[]),
+        &ESpec::new("sha512", &[], &[]),
+    ],
+);
+
+/// The PCR banks an emulated TPM 2.0 starts with (other backends have none).
+fn fix_tpm_backend(e: &mut Elem, n: Node) -> Result<()> {
+    let Some(banks) = child(n, "active_pcr_banks") else { return Ok(()) };
+    if e.attr("type") != Some("emulator") {
+        e.remove_kids("active_pcr_banks");
+        return Ok(());
+    }
+    if let Some(bad) = banks.children().filter(|c| c.is_element()).find(|c| !PCR_BANK_NAMES.contains(&elem_name(*c))) {
+        return Err(unsupported(format!("Unsupported PCR banks '{}'", elem_name(bad))));
+    }
+    if e.attr("version") != Some("2.0") {
+        return Err(dom_err("<active_pcr_banks/> requires TPM version '2.0'"));
+    }
+    if e.kid("active_pcr_banks").is_some_and(|b| b.kids.is_empty()) {
+        e.remove_kids("active_pcr_banks");
+    }
+    Ok(())
+}
 
 pub const SHMEM: ESpec = ESpec::new(
     "shmem",
@@ -331,17 +401,37 @@ pub const SMARTCARD: ESpec = ESpec::new(
     ],
 );
 
+const REDIR_PROTOCOL: ESpec = ESpec::new("protocol", &[("type", Kind::Str)], &[]);
 pub const REDIRDEV: ESpec = ESpec::block(
     "redirdev",
-    &[("bus", Kind::Enum(&["usb"])), ("type", Kind::Str)],
+    &[("bus", Kind::Str), ("type", Kind::Str)],
     &[
-        &ESpec::new("source", &[("mode", Kind::Str), ("host", Kind::Str), ("service", Kind::Str)], &[]),
-        &ESpec::new("protocol", &[("type", Kind::Str)], &[]),
+        &ESpec::new(
+            "source",
+            &[("mode", Kind::Str), ("host", Kind::Str), ("service", Kind::Str), ("path", Kind::Str)],
+            &[],
+        ),
+        &REDIR_PROTOCOL,
         &BOOT,
         &ALIAS,
         &ADDRESS,
     ],
-);
+)
+.fix(fix_redirdev);
+
+fn fix_redirdev(e: &mut Elem, _n: Node) -> Result<()> {
+    match e.attr("bus") {
+        None => e.set(&REDIRDEV, "bus", "usb"),
+        Some("usb") => {}
+        Some(b) => return Err(unsupported(format!("unknown redirdev bus '{b}'"))),
+    }
+    if e.attr("type") == Some("tcp") && e.kid("protocol").is_none() {
+        let mut p = Elem::empty("protocol");
+        p.set(&REDIR_PROTOCOL, "type", "raw");
+        e.insert_kid(&REDIRDEV, p);
+    }
+    Ok(())
+}
 
 pub const LEASE: ESpec = ESpec::new(
     "lease",

@@ -7,6 +7,7 @@ pub mod chardev;
 pub mod controller;
 pub mod disk;
 pub mod graphics;
+pub mod memory;
 pub mod misc;
 pub mod net;
 pub mod network_source;
@@ -46,6 +47,7 @@ pub const FAMILIES: &[&ESpec] = &[
     &misc::RNG,
     &misc::PANIC,
     &misc::SHMEM,
+    &memory::MEMORY,
     &misc::IOMMU,
     &misc::VSOCK,
 ];
@@ -189,9 +191,17 @@ impl Devices {
         controller::assign_indexes(self.list_mut("controller"))?;
         self.finish_chardevs(hvm)?;
         self.add_implicit_controllers();
+        if !self.list("redirdev").is_empty() && !self.has_usb() {
+            return Err(unsupported("cannot add redirected USB device: USB is disabled for this domain"));
+        }
         self.finish_video();
         self.lists.retain(|(_, v)| !v.is_empty());
         Ok(())
+    }
+
+    /// Whether the guest has a USB controller that is not `model='none'`.
+    fn has_usb(&self) -> bool {
+        self.list("controller").iter().any(|c| controller::kind(c) == "usb" && c.attr("model") != Some("none"))
     }
 
     fn finish_disks(&mut self) -> Result<()> {
@@ -307,7 +317,8 @@ impl Devices {
         graphics::set_primary(self.list_mut("video"));
     }
 
-    pub fn format(&self, w: &mut XmlWriter, secure: bool) {
+    /// Writes `<devices>`; `live` for a running domain's XML.
+    pub fn format(&self, w: &mut XmlWriter, secure: bool, live: bool) {
         w.open("devices", &[]);
         w.opt_text("emulator", self.emulator.as_deref());
         for (i, f) in FAMILIES.iter().enumerate() {
@@ -321,6 +332,8 @@ impl Devices {
                     graphics::hide_secrets(e).format(w);
                 } else if f.name == "disk" && !secure {
                     disk::hide_secrets(e).format(w);
+                } else if let Some(v) = (f.name == "memory" && live).then(|| memory::live_view(e)).flatten() {
+                    v.format(w);
                 } else {
                     e.format(w);
                 }
