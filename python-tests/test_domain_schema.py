@@ -36,6 +36,12 @@ DUMP = textwrap.dedent("""
 """)
 
 
+# Outputs libvirt 9.0.0 itself formats outside its schema (the differential
+# suite checks ours is identical): a running guest's <memorytune> carries an
+# id attribute that domain.rng allows on <cachetune> only.
+LIBVIRT_OWN_INVALID = {"gen_cputune_memtune.live", "gen_memorytune_mon.live", "gen_mt_ct_same.live"}
+
+
 def documents():
     return sorted(os.path.join(CORPUS, f) for f in os.listdir(CORPUS) if f.endswith(".xml"))
 
@@ -81,4 +87,5 @@ def test_our_output_validates(xmllint, libdir):
                 f.write(xml)
             files[name] = key
         bad = invalid(xmllint, sorted(files))
+    bad = {p: e for p, e in bad.items() if os.path.basename(p)[:-4] not in LIBVIRT_OWN_INVALID}
     assert bad == {}, bad

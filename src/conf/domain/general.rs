@@ -2,10 +2,13 @@
 //! and NUMA tuning, and the small host-facing blocks (resource partition,
 //! sysinfo, idmap, keywrap).
 
+use super::cputune_sched;
 use super::props::{self, *};
 use super::tree::{ESpec, Elem, Text};
 use crate::conf::xml::XmlWriter;
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
+use crate::core::uuid::{self, Uuid};
+use crate::generated::consts::*;
 use roxmltree::Node;
 
 /// `<memtune>`/`<memoryBacking>`-style limits kept in KiB.
@@ -139,13 +142,31 @@ pub const VCPUS: ESpec = ESpec::new(
     )],
 );
 
-/// `<iothreads>` and `<iothreadids>`.
+/// `<iothreads>`, `<iothreadids>` and `<defaultiothread>`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IoThreads {
     /// Ids of the I/O threads, in definition order.
     pub ids: Vec<u32>,
     /// Whether `<iothreadids>` lists them (else only the count is shown).
     pub explicit: bool,
+    /// Worker pool bounds of the threads that set them, by id.
+    pub pools: Vec<(u32, Attrs)>,
+    /// Worker pool bounds of the emulator's own I/O thread.
+    pub default_pool: Option<Attrs>,
+}
+
+const POOL: props::Spec = &[("thread_pool_min", Kind::UInt), ("thread_pool_max", Kind::UInt)];
+
+/// Pool bounds, if any: a minimum needs a maximum at least as large.
+fn parse_pool(n: Node) -> Result<Option<Attrs>> {
+    let pool = Attrs::parse(n, POOL)?;
+    let bound = |k| pool.get(k).and_then(|v| v.parse::<u64>().ok());
+    if let Some(min) = bound("thread_pool_min") {
+        if bound("thread_pool_max").is_none_or(|max| min > max) {
+            return Err(unsupported("thread_pool_min must be smaller or equal to thread_pool_max"));
+        }
+    }
+    Ok((!pool.is_empty()).then_some(pool))
 }
 
 impl IoThreads {
@@ -157,6 +178,7 @@ impl IoThreads {
             None => 0,
         };
         let mut ids = Vec::new();
+        let mut pools = Vec::new();
         if let Some(list) = child(root, "iothreadids") {
             for t in children(list, "iothread") {
                 let id = uint_attr(t, "id")?.ok_or_else(|| missing_attr(t, "id"))?;
@@ -167,8 +189,12 @@ impl IoThreads {
                     return Err(dom_err(format!("duplicate iothread id '{id}' found")));
                 }
                 ids.push(id);
+                if let Some(p) = parse_pool(t)? {
+                    pools.push((id, p));
+                }
             }
         }
+        let default_pool = child(root, "defaultiothread").map(parse_pool).transpose()?.flatten();
         let explicit = !ids.is_empty();
         let mut next = 1;
         while (ids.len() as u32) < count {
@@ -177,20 +203,27 @@ impl IoThreads {
             }
             ids.push(next);
         }
-        Ok(IoThreads { ids, explicit })
+        Ok(IoThreads { ids, explicit, pools, default_pool })
     }
 
     pub fn format(&self, w: &mut XmlWriter) {
-        if self.ids.is_empty() {
-            return;
+        if !self.ids.is_empty() {
+            w.text("iothreads", &[], &self.ids.len().to_string());
         }
-        w.text("iothreads", &[], &self.ids.len().to_string());
         if self.explicit {
             w.open("iothreadids", &[]);
             for id in &self.ids {
-                w.empty("iothread", &[("id", Some(&id.to_string()))]);
+                let id_s = id.to_string();
+                let mut attrs = vec![("id", Some(id_s.as_str()))];
+                if let Some((_, p)) = self.pools.iter().find(|(i, _)| i == id) {
+                    attrs.extend(p.list());
+                }
+                w.empty("iothread", &attrs);
             }
             w.close("iothreadids");
+        }
+        if let Some(p) = &self.default_pool {
+            w.empty("defaultiothread", &p.list());
         }
     }
 }
@@ -212,6 +245,11 @@ pub const CPUTUNE: ESpec = ESpec::new(
         &ESpec::new("vcpupin", PIN, &[]),
         &ESpec::new("emulatorpin", PIN, &[]),
         &ESpec::new("iothreadpin", PIN, &[]),
+        &cputune_sched::EMULATORSCHED,
+        &cputune_sched::VCPUSCHED,
+        &cputune_sched::IOTHREADSCHED,
+        &cputune_sched::CACHETUNE,
+        &cputune_sched::MEMORYTUNE,
     ],
 );
 
@@ -269,7 +307,7 @@ pub fn parse_cputune(root: Node, vcpus: u32) -> Result<Option<Elem>> {
     for k in kept.iter_mut().filter(|k| k.name == "vcpupin") {
         *k = pins.next().expect("same count");
     }
-    e.kids = kept;
+    e.kids = cputune_sched::normalize(kept)?;
     Ok((!e.kids.is_empty()).then_some(e))
 }
 
@@ -373,6 +411,28 @@ pub const SYSINFO: ESpec = ESpec::new(
         &ENTRY,
     ],
 );
+
+/// The domain's UUID checked against the one its SMBIOS system table
+/// states (written back in canonical form); without a `<uuid>`, the table's
+/// one or a new one.
+pub fn sysinfo_uuid(sysinfo: &mut [Elem], given: Option<Uuid>) -> Result<Uuid> {
+    let mut found = given;
+    let entries = sysinfo.iter_mut().filter(|s| s.attr("type") == Some("smbios"));
+    let systems = entries.flat_map(|s| s.kids.iter_mut().filter(|k| k.name == "system"));
+    for e in systems.flat_map(|s| s.kids.iter_mut().filter(|k| k.attr("name") == Some("uuid"))) {
+        let text = e.text.as_deref().unwrap_or("").trim();
+        let detail = |msg| Error::with_detail(VIR_FROM_DOMAIN, VIR_ERR_XML_DETAIL, msg);
+        let Some(u) = uuid::parse(text) else {
+            return Err(detail("malformed <sysinfo> uuid element"));
+        };
+        if found.is_some_and(|f| f != u) {
+            return Err(detail("UUID mismatch between <uuid> and <sysinfo>"));
+        }
+        found = Some(u);
+        e.text = Some(uuid::format(&u));
+    }
+    Ok(found.unwrap_or_else(uuid::generate))
+}
 
 const IDMAP_ENTRY: props::Spec = &[("start", Kind::UInt), ("target", Kind::UInt), ("count", Kind::UInt)];
 pub const IDMAP: ESpec =

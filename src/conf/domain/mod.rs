@@ -5,8 +5,10 @@
 //! (`devices/`), free-form metadata (`rawxml`).
 
 pub mod cpu;
+pub mod cputune_sched;
 pub mod devices;
 pub mod general;
+pub mod launch_security;
 pub mod os;
 pub mod props;
 pub mod rawxml;
@@ -85,6 +87,7 @@ pub struct DomainDef {
     pub devices: Devices,
     pub seclabels: Vec<SecLabel>,
     pub keywrap: Option<Box<Elem>>,
+    pub launch_security: Option<Box<Elem>>,
 }
 
 /// How to format a definition.
@@ -114,6 +117,7 @@ impl DomainDef {
             &mut self.features,
             &mut self.pm,
             &mut self.keywrap,
+            &mut self.launch_security,
         ];
         boxed.into_iter().flatten().for_each(|e| e.shrink_to_fit());
         tree::shrink_elems(&mut self.sysinfo);
@@ -139,9 +143,9 @@ impl DomainDef {
         if name.is_empty() {
             return Err(Error::new(VIR_FROM_DOMAIN, VIR_ERR_NO_NAME, None));
         }
-        let uuid = match child_text(root, "uuid") {
-            Some(u) => uuid::parse(&u).ok_or_else(|| internal("malformed uuid element"))?,
-            None => uuid::generate(),
+        let given_uuid = match child_text(root, "uuid") {
+            Some(u) => Some(uuid::parse(&u).ok_or_else(|| internal("malformed uuid element"))?),
+            None => None,
         };
         let genid = match child(root, "genid") {
             None => None,
@@ -193,7 +197,9 @@ impl DomainDef {
         let cputune = general::parse_cputune(root, vcpu.max)?.map(Box::new);
         let numatune = NumaTune::parse(root, &mut vcpu.placement)?.map(Box::new);
         let resource = tree::Elem::parse_opt(root, &general::RESOURCE)?.map(Box::new);
-        let sysinfo = children(root, "sysinfo").map(|n| Elem::parse(n, &general::SYSINFO)).collect::<Result<_>>()?;
+        let mut sysinfo: Vec<Elem> =
+            children(root, "sysinfo").map(|n| Elem::parse(n, &general::SYSINFO)).collect::<Result<_>>()?;
+        let uuid = general::sysinfo_uuid(&mut sysinfo, given_uuid)?;
         let idmap = tree::Elem::parse_opt(root, &general::IDMAP)?.map(Box::new);
         let features = os::parse_features(root)?.map(Box::new);
         let clock = os::parse_clock(root)?;
@@ -207,6 +213,7 @@ impl DomainDef {
         let devices = Devices::parse(root, hvm)?;
         let seclabels = SecLabel::parse_all(root)?;
         let keywrap = tree::Elem::parse_opt(root, &general::KEYWRAP)?.map(Box::new);
+        let launch_security = launch_security::parse(root)?;
 
         let mut def = DomainDef {
             virt_type,
@@ -243,6 +250,7 @@ impl DomainDef {
             devices,
             seclabels,
             keywrap,
+            launch_security,
         };
         def.post_parse()?;
         Ok(def)
@@ -321,7 +329,11 @@ impl DomainDef {
         self.vcpu.format(&mut w);
         fmt_opt(&mut w, &self.vcpus);
         self.iothreads.format(&mut w);
-        fmt_opt(&mut w, &self.cputune);
+        let live = opts.id.is_some();
+        match self.cputune.as_deref().filter(|_| live).and_then(cputune_sched::live_view) {
+            Some(v) => v.format(&mut w),
+            None => fmt_opt(&mut w, &self.cputune),
+        }
         if let Some(n) = &self.numatune {
             n.format(&mut w);
         }
@@ -341,11 +353,12 @@ impl DomainDef {
         self.lifecycle.format(&mut w);
         fmt_opt(&mut w, &self.pm);
         os::format_perf(&self.perf, &mut w);
-        self.devices.format(&mut w, opts.secure, opts.id.is_some());
+        self.devices.format(&mut w, opts.secure, live);
         for s in &self.seclabels {
             s.format(&mut w);
         }
         fmt_opt(&mut w, &self.keywrap);
+        fmt_opt(&mut w, &self.launch_security);
         w.close("domain");
         w.finish()
     }

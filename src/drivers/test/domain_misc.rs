@@ -423,6 +423,7 @@ fn del_iothread(d: &Domain, id: u32, flags: u32) -> Result<i32> {
         super::domain::for_defs(o, flags, |def| {
             let pos = def.iothreads.ids.iter().position(|x| *x == id).ok_or_else(|| iothread_missing(id))?;
             def.iothreads.ids.remove(pos);
+            def.iothreads.pools.retain(|(i, _)| *i != id);
             if let Some(t) = def.cputune.as_mut() {
                 t.kids.retain(|k| !(k.name == "iothreadpin" && k.attr("iothread") == Some(&id.to_string())));
             }
