@@ -4,7 +4,7 @@
 use super::cpu_models_data::{PPC64_MODELS, PPC64_VENDORS};
 use super::cpu_x86;
 use super::netdev::{unsupported, xml_error};
-use super::xml::{child_text, parse_root, XmlWriter};
+use super::xml::{child, parse, XmlWriter};
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
 
@@ -56,32 +56,37 @@ pub struct HostCpu {
 
 impl HostCpu {
     pub fn parse(xml: &str) -> Result<HostCpu> {
-        let doc = parse_root(xml, "CPU_definition", "cpu")?;
+        let doc = parse(xml, "CPU_definition")?;
         let root = doc.root_element();
+        if !root.has_tag_name("cpu") {
+            return Err(xml_error(VIR_FROM_CPU, "XML does not contain expected 'cpu' element"));
+        }
+        // an element's text is all the text inside it, untrimmed; empty is missing
+        let text = |name: &str| {
+            child(root, name)
+                .map(|c| c.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<String>())
+                .filter(|t| !t.is_empty())
+        };
         if root.attribute("mode").is_some() {
             return Err(unsupported(VIR_FROM_CPU, "Attribute mode is only allowed for guest CPU"));
         }
-        let arch = child_text(root, "arch")
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU architecture"))?;
-        if !super::arch::is_known(arch) {
+        let arch = text("arch").ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU architecture"))?;
+        if !super::arch::is_known(&arch) {
             return Err(unsupported(VIR_FROM_CPU, format!("Unknown architecture {arch}")));
         }
-        let model = child_text(root, "model").ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU model name"))?;
+        let model = text("model").ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU model name"))?;
         let mut features: Vec<String> = Vec::new();
         for f in root.children().filter(|c| c.has_tag_name("feature")) {
-            let name = f.attribute("name").ok_or_else(|| xml_error(VIR_FROM_CPU, "Invalid CPU feature name"))?;
+            let name = f
+                .attribute("name")
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| xml_error(VIR_FROM_CPU, "Invalid CPU feature name"))?;
             if features.iter().any(|n| n == name) {
                 return Err(xml_error(VIR_FROM_CPU, format!("CPU feature '{name}' specified more than once")));
             }
             features.push(name.to_string());
         }
-        Ok(HostCpu {
-            arch: arch.to_string(),
-            model: Some(model.to_string()),
-            vendor: child_text(root, "vendor").map(str::to_string),
-            features,
-        })
+        Ok(HostCpu { arch, model: Some(model), vendor: text("vendor"), features })
     }
 }
 
