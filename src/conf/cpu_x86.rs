@@ -208,3 +208,65 @@ pub fn expand(cpu: &mut GuestCpu) -> Result<()> {
     cpu.features = all;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(model: &str, vendor: Option<&str>, features: &[&str]) -> HostCpu {
+        HostCpu {
+            arch: "x86_64".into(),
+            model: Some(model.into()),
+            vendor: vendor.map(str::to_string),
+            features: features.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    fn list(required: usize, disabled: usize) -> Vec<(FeaturePolicy, String)> {
+        let r = (0..required).map(|i| (FeaturePolicy::Require, format!("r{i}")));
+        r.chain((0..disabled).map(|i| (FeaturePolicy::Disable, format!("d{i}")))).collect()
+    }
+
+    #[test]
+    fn disabled_features_cost_more_but_the_last_ones_go_uncounted() {
+        assert_eq!(cost(&list(3, 0)), (3, 0));
+        assert_eq!(cost(&list(0, 1)), (2, 2));
+        // three disabled: the scan stops after two, which cost 2 + 3
+        assert_eq!(cost(&list(0, 3)), (6, 5));
+        assert_eq!(cost(&list(6, 1)), (8, 2));
+    }
+
+    #[test]
+    fn different_models_fall_back_to_their_common_one() {
+        let cpu = baseline(&[host("Haswell", Some("Intel"), &[]), host("Nehalem", Some("Intel"), &[])]).unwrap();
+        assert_eq!((cpu.model.as_str(), cpu.vendor.as_deref(), cpu.fallback_forbid), ("Nehalem", Some("Intel"), false));
+        assert!(cpu.features.is_empty());
+    }
+
+    #[test]
+    fn a_shared_model_keeps_the_common_extra_features() {
+        let cpu =
+            baseline(&[host("Haswell", None, &["vmx", "svm"]), host("Haswell", Some("Intel"), &["svm"])]).unwrap();
+        assert_eq!((cpu.model.as_str(), cpu.vendor, cpu.fallback_forbid), ("Haswell", None, true));
+        assert_eq!(cpu.features, vec![(FeaturePolicy::Require, "svm".to_string())]);
+    }
+
+    #[test]
+    fn vendors_must_agree() {
+        let err = baseline(&[host("Haswell", Some("Intel"), &[]), host("Opteron_G4", None, &[])]).unwrap_err();
+        assert!(err.message.contains("CPU vendors do not match"), "{}", err.message);
+        assert!(baseline(&[host("Haswell", Some("Bogus"), &[])]).is_err());
+        assert!(baseline(&[host("Haswell", None, &["bogus"])]).is_err());
+    }
+
+    #[test]
+    fn expanding_lists_the_model_features_by_name() {
+        let mut cpu = baseline(&[host("Opteron_G3", Some("AMD"), &[])]).unwrap();
+        expand(&mut cpu).unwrap();
+        let names: Vec<&str> = cpu.features.iter().map(|(_, n)| n.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(cpu.features.contains(&(FeaturePolicy::Disable, "monitor".to_string())));
+    }
+}
