@@ -292,3 +292,26 @@ def cpu_baseline_read_only(libvirt):
     c = libvirt.openReadOnly(URI)
     return [call(c.baselineCPU, [cpu("Haswell"), cpu("Nehalem")], 0),
             call(c.baselineCPU, [cpu("Haswell"), cpu("Nehalem")], EXPAND)]
+
+
+FEATURES = ["vme", "ss", "ht", "tm", "pbe", "pclmuldq", "dtes64", "monitor", "vmx", "est", "ssse3", "fma", "cx16",
+            "pdcm", "pcid", "x2apic", "movbe", "popcnt", "aes", "xsave", "avx", "f16c", "rdrand", "hypervisor",
+            "fsgsbase", "bmi1", "hle", "avx2", "smep", "bmi2", "erms", "invpcid", "rtm", "mpx", "avx512f", "rdseed",
+            "adx", "smap", "clflushopt", "clwb", "sha-ni", "pku", "umip", "md-clear", "spec-ctrl", "ssbd", "xsaveopt",
+            "xsavec", "lahf_lm", "svm", "abm", "sse4a", "3dnowprefetch", "xop", "fma4", "tbm", "pdpe1gb", "rdtscp",
+            "invtsc", "arch-capabilities", "rdctl-no", "ibpb", "virt-ssbd", "amd-ssbd", "npt", "nrip-save"]
+
+
+@scenario
+def cpu_baseline_seeded_mix(libvirt):
+    """1 to 4 CPUs of random models, architectures and feature lists."""
+    import random
+    quiet(libvirt)
+    names = libvirt.open(URI).getCPUModelNames("x86_64", 0)
+    rnd = random.Random(20260127)
+
+    def one():
+        return cpu(rnd.choice(names), rnd.choice([None, None, None, "Intel", "AMD"]),
+                   rnd.sample(FEATURES, rnd.choice([0, 1, 3, 8, 20])), rnd.choice(["x86_64", "i686"]))
+    return baselines(libvirt, *[([one() for _ in range(rnd.choice([1, 2, 2, 3, 4]))], rnd.choice([0, 0, EXPAND]))
+                                for _ in range(400)])
