@@ -315,3 +315,18 @@ def cpu_baseline_seeded_mix(libvirt):
                    rnd.sample(FEATURES, rnd.choice([0, 1, 3, 8, 20])), rnd.choice(["x86_64", "i686"]))
     return baselines(libvirt, *[([one() for _ in range(rnd.choice([1, 2, 2, 3, 4]))], rnd.choice([0, 0, EXPAND]))
                                 for _ in range(400)])
+
+
+@scenario
+def cpu_baseline_host_topology(libvirt):
+    def topo(attrs, extra=""):
+        return f"<cpu><arch>x86_64</arch><model>Haswell</model><topology {attrs}/>{extra}</cpu>"
+    return baselines(libvirt, *[[topo(a)] for a in (
+        "sockets='1'", "sockets='1' cores='2' threads='1'", "sockets='0' dies='1' cores='2' threads='1'",
+        "sockets='-1' cores='2' threads='1'", "dies='x' sockets='1' cores='2' threads='1'", "",
+        "sockets='+1' cores=' 2' threads='1'", "sockets='1 ' cores='1' threads='1'",
+        "sockets='0x1' cores='1' threads='1'", "sockets='4294967296' cores='1' threads='1'",
+        "sockets='2' dies='0' cores='1' threads='1'", "sockets='2' cores='1' threads='0'")],
+                     [topo("sockets='1' cores='2' threads='x'", "<feature/>")],
+                     [topo("sockets='1' cores='2' threads='1'", "<topology sockets='x'/>")],
+                     ["<cpu><topology sockets='x'/></cpu>"], ["<cpu><arch>x86_64</arch><topology sockets='x'/></cpu>"])

@@ -3,7 +3,8 @@
 
 use super::cpu_models_data::{PPC64_MODELS, PPC64_VENDORS};
 use super::cpu_x86;
-use super::netdev::{unsupported, xml_error};
+use super::netdev::{missing_attr, nonneg_attr, unsupported, xml_error};
+use super::storage_common::parse_u64;
 use super::xml::{child, parse, XmlWriter};
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
@@ -75,6 +76,9 @@ impl HostCpu {
             return Err(unsupported(VIR_FROM_CPU, format!("Unknown architecture {arch}")));
         }
         let model = text("model").ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU model name"))?;
+        if let Some(t) = child(root, "topology") {
+            check_topology(t)?;
+        }
         let mut features: Vec<String> = Vec::new();
         for f in root.children().filter(|c| c.has_tag_name("feature")) {
             let name = f
@@ -88,6 +92,30 @@ impl HostCpu {
         }
         Ok(HostCpu { arch, model: Some(model), vendor: text("vendor"), features })
     }
+}
+
+/// A `<topology>` must give positive numbers of sockets, cores and
+/// threads (and of dies, when it gives them).
+fn check_topology(t: roxmltree::Node) -> Result<()> {
+    for (attr, required) in [("sockets", true), ("dies", false), ("cores", true), ("threads", true)] {
+        let Some(v) = t.attribute(attr) else {
+            if required {
+                return Err(missing_attr(attr, "topology"));
+            }
+            continue;
+        };
+        match parse_u64(v).and_then(|n| u32::try_from(n).ok()) {
+            None => return Err(nonneg_attr(attr, "topology", v)),
+            Some(0) => {
+                return Err(xml_error(
+                    VIR_FROM_XML,
+                    format!("Invalid value for attribute '{attr}' in element 'topology': Zero is not permitted"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
