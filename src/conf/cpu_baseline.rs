@@ -50,7 +50,7 @@ pub fn model_names(arch: &str, unknown_from: i32) -> Result<Vec<String>> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostCpu {
     pub arch: String,
-    pub model: Option<String>,
+    pub model: String,
     pub vendor: Option<String>,
     pub features: Vec<String>,
 }
@@ -90,7 +90,7 @@ impl HostCpu {
             }
             features.push(name.to_string());
         }
-        Ok(HostCpu { arch, model: Some(model), vendor: text("vendor"), features })
+        Ok(HostCpu { arch, model, vendor: text("vendor"), features })
     }
 }
 
@@ -164,13 +164,13 @@ fn operation_failed(detail: String) -> Error {
 /// POWER CPUs have a baseline only when all name the same model; a
 /// vendor given must be the model's.
 fn ppc64_baseline(cpus: &[HostCpu]) -> Result<GuestCpu> {
-    let name = cpus[0].model.as_deref().unwrap_or_default();
+    let name = cpus[0].model.as_str();
     let (model, vendor) = PPC64_MODELS
         .iter()
         .find(|(m, _)| *m == name)
         .ok_or_else(|| Error::internal(format!("Unknown CPU model {name}")).from_domain(VIR_FROM_CPU))?;
     for cpu in cpus {
-        if cpu.model.as_deref() != Some(model) {
+        if cpu.model != *model {
             return Err(operation_failed("CPUs are incompatible".into()));
         }
         let Some(given) = cpu.vendor.as_deref() else { continue };
@@ -195,7 +195,7 @@ pub fn baseline(cpus: &[HostCpu], expand: bool) -> Result<GuestCpu> {
     let mut cpu = match family {
         Family::X86 => cpu_x86::baseline(cpus)?,
         Family::Ppc64 => ppc64_baseline(cpus)?,
-        Family::Arm => GuestCpu::model_only(first.model.as_deref().unwrap_or_default(), false),
+        Family::Arm => GuestCpu::model_only(&first.model, false),
         Family::S390 => {
             return Err(Error::with_detail(
                 VIR_FROM_CPU,

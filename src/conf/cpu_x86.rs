@@ -69,7 +69,7 @@ pub fn model_names() -> impl Iterator<Item = &'static str> {
 /// plus every feature it lists (a host's feature policies mean nothing),
 /// with the model it names.
 fn host_bits(cpu: &HostCpu) -> Result<(&'static X86Model, Bits)> {
-    let model = find_model(cpu.model.as_deref().unwrap_or_default())?;
+    let model = find_model(&cpu.model)?;
     let mut bits = model.data;
     for name in &cpu.features {
         let (_, bit) = X86_FEATURES
@@ -147,19 +147,9 @@ pub fn baseline(cpus: &[HostCpu]) -> Result<GuestCpu> {
     let (_, mut bits) = host_bits(&cpus[0])?;
     let mut vendor = cpus[0].vendor.as_deref().map(find_vendor).transpose()?;
     let mut show_vendor = vendor.is_some();
-    let mut common_name = cpus[0].model.as_deref();
-    let mut names_match = true;
+    // a model all of them name is kept when it fits at all
+    let common_name = cpus.iter().all(|c| c.model == cpus[0].model).then_some(cpus[0].model.as_str());
     for cpu in &cpus[1..] {
-        if names_match && cpu.model.is_some() {
-            match common_name {
-                None => common_name = cpu.model.as_deref(),
-                Some(n) if Some(n) != cpu.model.as_deref() => {
-                    common_name = None;
-                    names_match = false;
-                }
-                Some(_) => {}
-            }
-        }
         let (model, other) = host_bits(cpu)?;
         let model_vendor = model.vendor.map(|v| X86_VENDORS[v as usize]);
         if let (Some(given), Some(own)) = (cpu.vendor.as_deref(), model_vendor) {
@@ -216,7 +206,7 @@ mod tests {
     fn host(model: &str, vendor: Option<&str>, features: &[&str]) -> HostCpu {
         HostCpu {
             arch: "x86_64".into(),
-            model: Some(model.into()),
+            model: model.into(),
             vendor: vendor.map(str::to_string),
             features: features.iter().map(|f| f.to_string()).collect(),
         }
