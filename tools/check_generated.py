@@ -10,6 +10,9 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIRS = ["include/libvirt", "gen", "src/generated", "src/capi/generated"]
 FILES = ["src/core/driver/api_table.rs"]
+# the CPU model tables come from libvirt's installed CPU map, when present
+CPU_MAP = "/usr/share/libvirt/cpu_map"
+CPU_DATA = "src/conf/cpu_models_data.rs"
 
 
 def main():
@@ -25,6 +28,12 @@ def main():
         for name in FILES:
             if not filecmp.cmp(os.path.join(ROOT, name), os.path.join(tmp, name), shallow=False):
                 stale.append(name)
+        if os.path.isdir(CPU_MAP):
+            fresh = os.path.join(tmp, "cpu_models_data.rs")
+            subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_cpu_models.py"), "--out", fresh],
+                           check=True)
+            if not filecmp.cmp(os.path.join(ROOT, CPU_DATA), fresh, shallow=False):
+                stale.append(CPU_DATA + " (python3 tools/gen_cpu_models.py)")
         if stale:
             print("generated files are stale; run `make generate`:", *stale, sep="\n  ")
             return 1

@@ -172,10 +172,7 @@ def host_baseline_cpu_expand(libvirt):
                                  HASWELL.replace("</cpu>", "<feature name='abm'/></cpu>")], 0)]
 
 
-@scenario(xfail="virConnectBaselineCPU of different x86 models picks the best common model from "
-                "the CPUID data of libvirt's CPU map (real: Haswell + Nehalem -> Nehalem with "
-                "fallback='allow'); ours only handles CPUs of one model and fails with "
-                "VIR_ERR_OPERATION_UNSUPPORTED")
+@scenario
 def host_baseline_cpu_models(libvirt):
     quiet(libvirt)
     c = libvirt.open(URI)

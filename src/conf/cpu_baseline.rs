@@ -1,73 +1,37 @@
-//! Host CPU descriptions as `virConnectBaselineCPU` takes and returns them,
-//! and the CPU models libvirt's CPU drivers know per architecture.
+//! Host CPU descriptions as `virConnectBaselineCPU` takes them, the guest
+//! CPU it returns, and the baseline per CPU family (x86 in `cpu_x86`).
 
-use super::netdev::xml_error;
-use super::xml::{child_text, parse_root, XmlWriter};
+use super::cpu_models_data::{PPC64_MODELS, PPC64_VENDORS};
+use super::cpu_x86;
+use super::netdev::{missing_attr, nonneg_attr, unsupported, xml_error};
+use super::storage_common::parse_u64;
+use super::xml::{child, parse, XmlWriter};
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
 
-const X86_MODELS: [&str; 58] = [
-    "486",
-    "pentium",
-    "pentium2",
-    "pentium3",
-    "pentiumpro",
-    "coreduo",
-    "n270",
-    "core2duo",
-    "qemu32",
-    "kvm32",
-    "cpu64-rhel5",
-    "cpu64-rhel6",
-    "qemu64",
-    "kvm64",
-    "Conroe",
-    "Penryn",
-    "Nehalem",
-    "Nehalem-IBRS",
-    "Westmere",
-    "Westmere-IBRS",
-    "SandyBridge",
-    "SandyBridge-IBRS",
-    "IvyBridge",
-    "IvyBridge-IBRS",
-    "Haswell-noTSX",
-    "Haswell-noTSX-IBRS",
-    "Haswell",
-    "Haswell-IBRS",
-    "Broadwell-noTSX",
-    "Broadwell-noTSX-IBRS",
-    "Broadwell",
-    "Broadwell-IBRS",
-    "Skylake-Client",
-    "Skylake-Client-IBRS",
-    "Skylake-Client-noTSX-IBRS",
-    "Skylake-Server",
-    "Skylake-Server-IBRS",
-    "Skylake-Server-noTSX-IBRS",
-    "Cascadelake-Server",
-    "Cascadelake-Server-noTSX",
-    "Icelake-Client",
-    "Icelake-Client-noTSX",
-    "Icelake-Server",
-    "Icelake-Server-noTSX",
-    "Cooperlake",
-    "Snowridge",
-    "athlon",
-    "phenom",
-    "Opteron_G1",
-    "Opteron_G2",
-    "Opteron_G3",
-    "Opteron_G4",
-    "Opteron_G5",
-    "EPYC",
-    "EPYC-IBPB",
-    "EPYC-Rome",
-    "EPYC-Milan",
-    "Dhyana",
-];
+/// The CPU drivers, by the architectures they handle.
+#[derive(Clone, Copy, PartialEq)]
+enum Family {
+    X86,
+    Ppc64,
+    Arm,
+    S390,
+}
 
-const PPC64_MODELS: [&str; 7] = ["POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500"];
+/// The CPU driver of a known architecture.
+fn family(arch: &str) -> Result<Family> {
+    match arch {
+        "i686" | "x86_64" => Ok(Family::X86),
+        "ppc64" | "ppc64le" => Ok(Family::Ppc64),
+        "armv6l" | "armv7l" | "armv7b" | "aarch64" => Ok(Family::Arm),
+        "s390" | "s390x" => Ok(Family::S390),
+        _ => Err(Error::with_detail(
+            VIR_FROM_CPU,
+            VIR_ERR_NO_SUPPORT,
+            format!("'{arch}' architecture is not supported by CPU driver"),
+        )),
+    }
+}
 
 /// The CPU models known for `arch`: libvirt's errors for an unknown
 /// architecture and for one no CPU driver handles.
@@ -75,121 +39,173 @@ pub fn model_names(arch: &str, unknown_from: i32) -> Result<Vec<String>> {
     if !super::arch::is_known(arch) {
         return Err(Error::with_detail(unknown_from, VIR_ERR_INVALID_ARG, format!("cannot find architecture {arch}")));
     }
-    let models: &[&str] = match arch {
-        "i686" | "x86_64" => &X86_MODELS,
-        "ppc64" | "ppc64le" => &PPC64_MODELS,
-        "s390" | "s390x" | "armv6l" | "armv7l" | "armv7b" | "aarch64" => &[],
-        _ => {
-            return Err(Error::with_detail(
-                VIR_FROM_CPU,
-                VIR_ERR_NO_SUPPORT,
-                format!("'{arch}' architecture is not supported by CPU driver"),
-            ))
-        }
-    };
-    Ok(models.iter().map(|m| m.to_string()).collect())
+    Ok(match family(arch)? {
+        Family::X86 => cpu_x86::model_names().map(str::to_string).collect(),
+        Family::Ppc64 => PPC64_MODELS.iter().map(|(m, _)| m.to_string()).collect(),
+        Family::Arm | Family::S390 => Vec::new(),
+    })
 }
 
-/// The parts of a host `<cpu>` description a baseline keeps.
+/// A host `<cpu>` description: a host's feature policies are ignored.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostCpu {
     pub arch: String,
-    pub model: Option<String>,
+    pub model: String,
     pub vendor: Option<String>,
     pub features: Vec<String>,
 }
 
 impl HostCpu {
     pub fn parse(xml: &str) -> Result<HostCpu> {
-        let doc = parse_root(xml, "CPU_definition", "cpu")?;
+        let doc = parse(xml, "CPU_definition")?;
         let root = doc.root_element();
-        let arch = child_text(root, "arch")
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU architecture"))?;
-        Ok(HostCpu {
-            arch: arch.to_string(),
-            model: child_text(root, "model").map(str::to_string),
-            vendor: child_text(root, "vendor").map(str::to_string),
-            // features the host explicitly lacks take no part in a baseline
-            features: root
-                .children()
-                .filter(|c| c.has_tag_name("feature") && c.attribute("policy") != Some("disable"))
-                .filter_map(|c| c.attribute("name").map(str::to_string))
-                .collect(),
-        })
+        if !root.has_tag_name("cpu") {
+            return Err(xml_error(VIR_FROM_CPU, "XML does not contain expected 'cpu' element"));
+        }
+        // an element's text is all the text inside it, untrimmed; empty is missing
+        let text = |name: &str| {
+            child(root, name)
+                .map(|c| c.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<String>())
+                .filter(|t| !t.is_empty())
+        };
+        if root.attribute("mode").is_some() {
+            return Err(unsupported(VIR_FROM_CPU, "Attribute mode is only allowed for guest CPU"));
+        }
+        let arch = text("arch").ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU architecture"))?;
+        if !super::arch::is_known(&arch) {
+            return Err(unsupported(VIR_FROM_CPU, format!("Unknown architecture {arch}")));
+        }
+        let model = text("model").ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU model name"))?;
+        if let Some(t) = child(root, "topology") {
+            check_topology(t)?;
+        }
+        let mut features: Vec<String> = Vec::new();
+        for f in root.children().filter(|c| c.has_tag_name("feature")) {
+            let name = f
+                .attribute("name")
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| xml_error(VIR_FROM_CPU, "Invalid CPU feature name"))?;
+            if features.iter().any(|n| n == name) {
+                return Err(xml_error(VIR_FROM_CPU, format!("CPU feature '{name}' specified more than once")));
+            }
+            features.push(name.to_string());
+        }
+        Ok(HostCpu { arch, model, vendor: text("vendor"), features })
+    }
+}
+
+/// A `<topology>` must give positive numbers of sockets, cores and
+/// threads (and of dies, when it gives them).
+fn check_topology(t: roxmltree::Node) -> Result<()> {
+    for (attr, required) in [("sockets", true), ("dies", false), ("cores", true), ("threads", true)] {
+        let Some(v) = t.attribute(attr) else {
+            if required {
+                return Err(missing_attr(attr, "topology"));
+            }
+            continue;
+        };
+        match parse_u64(v).and_then(|n| u32::try_from(n).ok()) {
+            None => return Err(nonneg_attr(attr, "topology", v)),
+            Some(0) => {
+                return Err(xml_error(
+                    VIR_FROM_XML,
+                    format!("Invalid value for attribute '{attr}' in element 'topology': Zero is not permitted"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FeaturePolicy {
+    Require,
+    Disable,
+}
+
+/// The guest CPU definition a baseline answers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuestCpu {
+    pub model: String,
+    pub vendor: Option<String>,
+    /// Whether the model must not be replaced by a close one.
+    pub fallback_forbid: bool,
+    pub features: Vec<(FeaturePolicy, String)>,
+}
+
+impl GuestCpu {
+    fn model_only(model: &str, fallback_forbid: bool) -> GuestCpu {
+        GuestCpu { model: model.to_string(), vendor: None, fallback_forbid, features: Vec::new() }
     }
 
-    fn is_x86(&self) -> bool {
-        self.arch == "x86_64" || self.arch == "i686"
-    }
-
-    /// A guest CPU definition asking for exactly this model; only the x86
-    /// and POWER drivers forbid falling back to another model.
-    pub fn format_guest(&self) -> String {
-        let fallback = if self.is_x86() || self.arch.starts_with("ppc64") { "forbid" } else { "allow" };
+    pub fn format(&self) -> String {
         let mut w = XmlWriter::new();
         w.open("cpu", &[("mode", Some("custom")), ("match", Some("exact"))]);
-        if let Some(m) = &self.model {
-            w.text("model", &[("fallback", Some(fallback))], m);
-        }
+        let fallback = if self.fallback_forbid { "forbid" } else { "allow" };
+        w.text("model", &[("fallback", Some(fallback))], &self.model);
         w.opt_text("vendor", self.vendor.as_deref());
-        for f in &self.features {
-            w.empty("feature", &[("policy", Some("require")), ("name", Some(f))]);
+        for (policy, name) in &self.features {
+            let policy = match policy {
+                FeaturePolicy::Require => "require",
+                FeaturePolicy::Disable => "disable",
+            };
+            w.empty("feature", &[("policy", Some(policy)), ("name", Some(name))]);
         }
         w.close("cpu");
         w.finish()
     }
 }
 
-/// Where libvirt installs its CPU model database.
-const CPU_MAP_DIR: &str = "/usr/share/libvirt/cpu_map";
-
-/// The features an x86 CPU model includes, from libvirt's CPU map (when
-/// installed).
-fn x86_model_features(model: &str) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(format!("{CPU_MAP_DIR}/x86_{model}.xml")).ok()?;
-    let doc = roxmltree::Document::parse(&text).ok()?;
-    let m = doc.descendants().find(|n| n.has_tag_name("model") && n.attribute("name") == Some(model))?;
-    Some(
-        m.children()
-            .filter(|c| c.has_tag_name("feature"))
-            .filter_map(|c| c.attribute("name").map(str::to_string))
-            .collect(),
-    )
+fn operation_failed(detail: String) -> Error {
+    Error::with_detail(VIR_FROM_CPU, VIR_ERR_OPERATION_FAILED, detail)
 }
 
-/// The CPU all the given ones can provide, when they share one model
-/// (`None` when they do not: choosing among models needs the CPUID data
-/// of libvirt's CPU map). The features all of them add to the model are
-/// kept; `expand` lists the model's own features too.
-pub fn baseline(cpus: &[HostCpu], expand: bool) -> Result<Option<HostCpu>> {
+/// POWER CPUs have a baseline only when all name the same model; a
+/// vendor given must be the model's.
+fn ppc64_baseline(cpus: &[HostCpu]) -> Result<GuestCpu> {
+    let name = cpus[0].model.as_str();
+    let (model, vendor) = PPC64_MODELS
+        .iter()
+        .find(|(m, _)| *m == name)
+        .ok_or_else(|| Error::internal(format!("Unknown CPU model {name}")).from_domain(VIR_FROM_CPU))?;
+    for cpu in cpus {
+        if cpu.model != *model {
+            return Err(operation_failed("CPUs are incompatible".into()));
+        }
+        let Some(given) = cpu.vendor.as_deref() else { continue };
+        if !PPC64_VENDORS.contains(&given) {
+            return Err(operation_failed(format!("Unknown CPU vendor {given}")));
+        }
+        let own = PPC64_VENDORS[*vendor as usize];
+        if own != given {
+            return Err(operation_failed(format!("CPU vendor {own} of model {model} differs from vendor {given}")));
+        }
+    }
+    Ok(GuestCpu::model_only(model, true))
+}
+
+/// The CPU all of `cpus` can provide, computed by the CPU driver of the
+/// first one's architecture; `expand` lists the model's features too.
+pub fn baseline(cpus: &[HostCpu], expand: bool) -> Result<GuestCpu> {
     let Some(first) = cpus.first() else {
         return Err(Error::with_detail(VIR_FROM_CPU, VIR_ERR_INVALID_ARG, "no CPUs given"));
     };
-    for c in cpus {
-        let model = c.model.as_deref().ok_or_else(|| xml_error(VIR_FROM_CPU, "Missing CPU model name"))?;
-        if c.is_x86() && !X86_MODELS.contains(&model) {
-            return Err(Error::internal(format!("Unknown CPU model {model}")).from_domain(VIR_FROM_CPU));
+    let family = family(&first.arch)?;
+    let mut cpu = match family {
+        Family::X86 => cpu_x86::baseline(cpus)?,
+        Family::Ppc64 => ppc64_baseline(cpus)?,
+        Family::Arm => GuestCpu::model_only(&first.model, false),
+        Family::S390 => {
+            return Err(Error::with_detail(
+                VIR_FROM_CPU,
+                VIR_ERR_NO_SUPPORT,
+                format!("cannot compute baseline CPU of {} architecture", first.arch),
+            ))
         }
+    };
+    if expand && family == Family::X86 {
+        cpu_x86::expand(&mut cpu)?;
     }
-    let vendors: Vec<&String> = cpus.iter().filter_map(|c| c.vendor.as_ref()).collect();
-    if vendors.windows(2).any(|w| w[0] != w[1]) {
-        return Err(Error::with_detail(VIR_FROM_CPU, VIR_ERR_OPERATION_FAILED, "CPU vendors do not match"));
-    }
-    if cpus.iter().any(|c| c.model != first.model) {
-        return Ok(None);
-    }
-    let mut out = first.clone();
-    out.vendor = vendors.first().map(|v| v.to_string());
-    out.features.retain(|f| cpus.iter().all(|c| c.features.contains(f)));
-    let model = out.model.clone().unwrap_or_default();
-    match (out.is_x86().then(|| x86_model_features(&model)).flatten(), expand) {
-        (Some(own), true) => out.features.extend(own),
-        (Some(own), false) => out.features.retain(|f| !own.contains(f)),
-        (None, true) => return Ok(None),
-        (None, false) => {}
-    }
-    out.features.sort();
-    out.features.dedup();
-    Ok(Some(out))
+    Ok(cpu)
 }

@@ -5,6 +5,9 @@ pub mod arch;
 pub mod capabilities;
 pub mod checkpoint;
 pub mod cpu_baseline;
+#[rustfmt::skip]
+mod cpu_models_data;
+pub mod cpu_x86;
 pub mod domain;
 pub mod interface;
 pub mod moment;
