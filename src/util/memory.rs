@@ -18,3 +18,38 @@ pub fn advise_huge_pages<T>(v: &Vec<T>) {
         unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) };
     }
 }
+
+/// From this many elements on, [`reserve_one`] and [`filled`] put a table
+/// on huge pages.
+pub const HUGE_FROM: usize = 1 << 15;
+
+/// Makes room for one more element in `v`. A full table of at least
+/// [`HUGE_FROM`] elements moves to a buffer twice as large that is advised
+/// before anything is written to it (pages touched before the advice keep
+/// their small size).
+pub fn reserve_one<T>(v: &mut Vec<T>) {
+    if v.len() < v.capacity() || v.len() < HUGE_FROM {
+        return;
+    }
+    let mut bigger = Vec::with_capacity(v.capacity() * 2);
+    advise_huge_pages(&bigger);
+    bigger.append(v);
+    *v = bigger;
+}
+
+/// A table of `n` copies of `x` in a buffer of its own, and the index in
+/// it where the table starts. From [`HUGE_FROM`] elements on, the buffer
+/// has room for one more huge page and the table starts on a huge page
+/// boundary, so that all of it is backed by huge pages.
+pub fn filled<T: Clone>(n: usize, x: T) -> (Vec<T>, usize) {
+    let size = std::mem::size_of::<T>().max(1);
+    if n < HUGE_FROM || !HUGE_PAGE.is_multiple_of(size) {
+        return (vec![x; n], 0);
+    }
+    let mut v = Vec::with_capacity(n + HUGE_PAGE / size);
+    advise_huge_pages(&v);
+    let start = v.as_ptr() as usize;
+    let skip = (start.next_multiple_of(HUGE_PAGE) - start) / size;
+    v.resize(skip + n, x);
+    (v, skip)
+}

@@ -8,7 +8,7 @@ use crate::core::error::{Error, Result};
 use crate::core::events::{Event, EventQueue, Subject};
 use crate::core::uuid::{self, Uuid};
 use crate::generated::consts::*;
-use crate::util::memory::advise_huge_pages;
+use crate::util::memory;
 use std::collections::BTreeMap;
 
 /// One domain of the test host.
@@ -172,52 +172,57 @@ struct Slot {
 
 const EMPTY: u32 = u32::MAX;
 
-/// From this many entries on, the tables ask for huge pages: random
-/// lookups among many domains then miss the cache but seldom the TLB.
-const HUGE_FROM: usize = 1 << 15;
-
 /// A hash index of slot numbers: open addressing with linear probing, at
 /// most 3/4 full. A bucket is 8 bytes (the slot number and 32 bits of the
 /// key's hash, which also place it), so the index stays small and a probe
 /// reads the slot only when the hash bits match.
 #[derive(Default)]
 struct Index {
-    buckets: Vec<(u32, u32)>,
+    /// The buckets, from `skip` on (see [`memory::filled`]).
+    buf: Vec<(u32, u32)>,
+    skip: usize,
     len: usize,
 }
 
 impl Index {
+    fn buckets(&self) -> &[(u32, u32)] {
+        &self.buf[self.skip..]
+    }
+
+    fn buckets_mut(&mut self) -> &mut [(u32, u32)] {
+        &mut self.buf[self.skip..]
+    }
+
     fn mask(&self) -> usize {
-        self.buckets.len() - 1
+        self.buckets().len().wrapping_sub(1)
     }
 
     /// The slot whose hash is `h` and for which `is` holds.
     fn find(&self, h: u32, is: impl Fn(u32) -> bool) -> Option<u32> {
-        if self.buckets.is_empty() {
+        let (buckets, mask) = (self.buckets(), self.mask());
+        if buckets.is_empty() {
             return None;
         }
-        let mut b = h as usize & self.mask();
+        let mut b = h as usize & mask;
         loop {
-            let (slot, tag) = self.buckets[b];
+            let (slot, tag) = buckets[b];
             if slot == EMPTY {
                 return None;
             }
             if tag == h && is(slot) {
                 return Some(slot);
             }
-            b = (b + 1) & self.mask();
+            b = (b + 1) & mask;
         }
     }
 
     /// Adds a slot whose key is not in the index yet.
     fn insert(&mut self, h: u32, slot: u32) {
-        if (self.len + 1) * 4 > self.buckets.len() * 3 {
-            let size = (self.buckets.len() * 2).max(16);
-            let old = std::mem::replace(&mut self.buckets, vec![(EMPTY, 0); size]);
-            if size >= HUGE_FROM {
-                advise_huge_pages(&self.buckets);
-            }
-            for (s, t) in old.into_iter().filter(|(s, _)| *s != EMPTY) {
+        let size = self.buckets().len();
+        if (self.len + 1) * 4 > size * 3 {
+            let (buf, skip) = memory::filled((size * 2).max(16), (EMPTY, 0));
+            let old = std::mem::replace(self, Index { buf, skip, len: self.len });
+            for &(s, t) in old.buckets().iter().filter(|(s, _)| *s != EMPTY) {
                 self.place(t, s);
             }
         }
@@ -226,20 +231,23 @@ impl Index {
     }
 
     fn place(&mut self, h: u32, slot: u32) {
-        let mut b = h as usize & self.mask();
-        while self.buckets[b].0 != EMPTY {
-            b = (b + 1) & self.mask();
+        let mask = self.mask();
+        let buckets = self.buckets_mut();
+        let mut b = h as usize & mask;
+        while buckets[b].0 != EMPTY {
+            b = (b + 1) & mask;
         }
-        self.buckets[b] = (slot, h);
+        buckets[b] = (slot, h);
     }
 
     fn position(&self, h: u32, slot: u32) -> Option<usize> {
-        let mut b = h as usize & self.mask();
+        let (buckets, mask) = (self.buckets(), self.mask());
+        let mut b = h as usize & mask;
         loop {
-            match self.buckets.get(b)? {
+            match buckets.get(b)? {
                 (EMPTY, _) => return None,
                 (s, _) if *s == slot => return Some(b),
-                _ => b = (b + 1) & self.mask(),
+                _ => b = (b + 1) & mask,
             }
         }
     }
@@ -249,28 +257,29 @@ impl Index {
     fn remove(&mut self, h: u32, slot: u32) {
         let Some(mut hole) = self.position(h, slot) else { return };
         let mask = self.mask();
+        let buckets = self.buckets_mut();
         let mut k = hole;
         loop {
             k = (k + 1) & mask;
-            let (s, t) = self.buckets[k];
+            let (s, t) = buckets[k];
             if s == EMPTY {
                 break;
             }
             let home = t as usize & mask;
             // the entry may fill the hole if the hole lies on its probe path
             if (k.wrapping_sub(home) & mask) >= (k.wrapping_sub(hole) & mask) {
-                self.buckets[hole] = (s, t);
+                buckets[hole] = (s, t);
                 hole = k;
             }
         }
-        self.buckets[hole] = (EMPTY, 0);
+        buckets[hole] = (EMPTY, 0);
         self.len -= 1;
     }
 
     /// Renumbers a slot (the table moved it).
     fn renumber(&mut self, h: u32, from: u32, to: u32) {
         if let Some(b) = self.position(h, from) {
-            self.buckets[b].0 = to;
+            self.buckets_mut()[b].0 = to;
         }
     }
 }
@@ -475,13 +484,10 @@ impl DomainStore {
         let (hu, hn) = (self.hash(&u), self.hash(def.name.as_bytes()));
         self.by_name.insert(hn, i);
         self.by_uuid.insert(hu, i);
-        let cap = (self.slots.capacity(), self.objs.capacity());
+        memory::reserve_one(&mut self.slots);
+        memory::reserve_one(&mut self.objs);
         self.slots.push(Slot { ident });
         self.objs.push(DomObj::new(def));
-        if cap != (self.slots.capacity(), self.objs.capacity()) && self.slots.len() >= HUGE_FROM {
-            advise_huge_pages(&self.slots);
-            advise_huge_pages(&self.objs);
-        }
         Ok((u, Added::New))
     }
 
