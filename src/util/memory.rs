@@ -53,3 +53,28 @@ pub fn filled<T: Clone>(n: usize, x: T) -> (Vec<T>, usize) {
     v.resize(skip + n, x);
     (v, skip)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_tables_start_on_a_huge_page() {
+        let (v, skip) = filled(HUGE_FROM * 2, 7u64);
+        assert_eq!(v.len() - skip, HUGE_FROM * 2);
+        assert_eq!((v.as_ptr() as usize + skip * 8) % HUGE_PAGE, 0);
+        assert!(v.iter().all(|x| *x == 7));
+        let (small, skip) = filled(10, 1u8);
+        assert_eq!((small.len(), skip), (10, 0));
+    }
+
+    #[test]
+    fn growing_past_the_threshold_keeps_the_elements() {
+        let mut v: Vec<usize> = Vec::new();
+        for i in 0..HUGE_FROM * 2 + 5 {
+            reserve_one(&mut v);
+            v.push(i);
+        }
+        assert!(v.iter().enumerate().all(|(i, x)| i == *x));
+    }
+}

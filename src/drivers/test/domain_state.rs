@@ -535,6 +535,18 @@ mod tests {
     }
 
     #[test]
+    fn a_large_index_finds_every_key_after_removals() {
+        let mut idx = Index::default();
+        let hash = |k: u32| k.wrapping_mul(2_654_435_761);
+        let n = memory::HUGE_FROM as u32 * 2;
+        (0..n).for_each(|k| idx.insert(hash(k), k));
+        (0..n).step_by(5).for_each(|k| idx.remove(hash(k), k));
+        for k in 0..n {
+            assert_eq!(idx.find(hash(k), |x| x == k), (k % 5 != 0).then_some(k));
+        }
+    }
+
+    #[test]
     fn removal_keeps_the_other_domains_reachable() {
         let mut s = DomainStore::new(EventQueue::new());
         let long = "a-domain-name-longer-than-the-inline-buffer";
