@@ -7,6 +7,7 @@
 pub mod cpu;
 pub mod cputune_sched;
 pub mod devices;
+pub mod extras;
 pub mod general;
 pub mod launch_security;
 pub mod os;
@@ -20,6 +21,7 @@ use crate::core::uuid::{self, Uuid};
 use crate::generated::consts::*;
 use cpu::{Cpu, SecLabel};
 use devices::Devices;
+pub use extras::{DomainExtras, Extras};
 use general::{IoThreads, MemTune, NumaTune, Vcpu};
 use os::{Lifecycle, Os};
 use props::*;
@@ -53,41 +55,31 @@ pub struct DomainDef {
     pub virt_type: &'static str,
     pub name: String,
     pub uuid: Uuid,
-    pub genid: Option<String>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub metadata: Vec<RawElem>,
-    /// `<maxMemory>`: size in KiB and slots.
-    pub max_memory: Option<(u64, u32)>,
     /// `<memory>` in KiB.
     pub memory: u64,
-    pub dump_core: Option<String>,
     /// `<currentMemory>` in KiB.
     pub current_memory: u64,
-    pub blkiotune: Option<Box<Elem>>,
-    pub memtune: MemTune,
-    pub memory_backing: Option<Box<Elem>>,
     pub vcpu: Vcpu,
-    pub vcpus: Option<Box<Elem>>,
-    pub iothreads: IoThreads,
-    pub cputune: Option<Box<Elem>>,
-    pub numatune: Option<Box<NumaTune>>,
-    pub resource: Option<Box<Elem>>,
-    pub sysinfo: Vec<Elem>,
-    pub bootloader: Option<String>,
-    pub bootloader_args: Option<String>,
     pub os: Os,
-    pub idmap: Option<Box<Elem>>,
-    pub features: Option<Box<Elem>>,
-    pub cpu: Option<Box<Cpu>>,
     pub clock: Elem,
     pub lifecycle: Lifecycle,
-    pub pm: Option<Box<Elem>>,
-    pub perf: Vec<(String, bool)>,
     pub devices: Devices,
-    pub seclabels: Vec<SecLabel>,
-    pub keywrap: Option<Box<Elem>>,
-    pub launch_security: Option<Box<Elem>>,
+    /// Everything else (title, tuning, features, ...), read through
+    /// `Deref` as if it were fields of the definition.
+    pub extras: Extras,
+}
+
+impl std::ops::Deref for DomainDef {
+    type Target = DomainExtras;
+    fn deref(&self) -> &DomainExtras {
+        &self.extras
+    }
+}
+
+impl std::ops::DerefMut for DomainDef {
+    fn deref_mut(&mut self) -> &mut DomainExtras {
+        &mut self.extras
+    }
 }
 
 /// How to format a definition.
@@ -107,27 +99,11 @@ impl DomainDef {
     /// Gives back the spare capacity of the parsed lists and elements,
     /// for a definition that stays in memory.
     pub fn shrink_to_fit(&mut self) {
-        let boxed = [
-            &mut self.blkiotune,
-            &mut self.memory_backing,
-            &mut self.vcpus,
-            &mut self.cputune,
-            &mut self.resource,
-            &mut self.idmap,
-            &mut self.features,
-            &mut self.pm,
-            &mut self.keywrap,
-            &mut self.launch_security,
-        ];
-        boxed.into_iter().flatten().for_each(|e| e.shrink_to_fit());
-        tree::shrink_elems(&mut self.sysinfo);
+        self.extras.shrink_to_fit();
         self.os.rest.shrink_to_fit();
         self.clock.shrink_to_fit();
         self.devices.lists.iter_mut().for_each(|(_, l)| tree::shrink_elems(l));
         self.devices.lists.shrink_to_fit();
-        self.metadata.shrink_to_fit();
-        self.perf.shrink_to_fit();
-        self.seclabels.shrink_to_fit();
         self.name.shrink_to_fit();
     }
 
@@ -215,22 +191,16 @@ impl DomainDef {
         let keywrap = tree::Elem::parse_opt(root, &general::KEYWRAP)?.map(Box::new);
         let launch_security = launch_security::parse(root)?;
 
-        let mut def = DomainDef {
-            virt_type,
-            name,
-            uuid,
+        let extras = Extras::new(DomainExtras {
             genid,
             title,
             description,
             metadata,
             max_memory,
-            memory,
             dump_core,
-            current_memory,
             blkiotune,
             memtune,
             memory_backing,
-            vcpu,
             vcpus,
             iothreads,
             cputune,
@@ -239,19 +209,17 @@ impl DomainDef {
             sysinfo,
             bootloader: opt_text(root, "bootloader"),
             bootloader_args: opt_text(root, "bootloader_args"),
-            os,
             idmap,
             features,
             cpu,
-            clock,
-            lifecycle,
             pm,
             perf,
-            devices,
             seclabels,
             keywrap,
             launch_security,
-        };
+        });
+        let mut def =
+            DomainDef { virt_type, name, uuid, memory, current_memory, vcpu, os, clock, lifecycle, devices, extras };
         def.post_parse()?;
         Ok(def)
     }

@@ -24,11 +24,11 @@ fn handle(d: &Domain, name: &str) -> DomainCheckpoint {
 }
 
 fn tree(o: &DomObj) -> &MomentTree<CheckpointDef> {
-    &o.moments.checkpoints
+    &o.moments().checkpoints
 }
 
 fn tree_mut(o: &mut DomObj) -> &mut MomentTree<CheckpointDef> {
-    &mut o.moments.checkpoints
+    &mut o.moments_mut().checkpoints
 }
 
 /// Runs `f` on the checkpoint's domain once the checkpoint is known.
@@ -91,7 +91,7 @@ fn create_xml(d: &Domain, xml: &str, flags: u32) -> Result<DomainCheckpoint> {
     unsupported_flags(flags, allowed as u32, "testDomainCheckpointCreateXML")?;
     let redefine = has(flags, VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE);
     with_obj(d, |o| {
-        if o.moments.snapshots.len() > 0 {
+        if o.moments().snapshots.len() > 0 {
             return Err(Error::with_detail(
                 VIR_FROM_TEST,
                 VIR_ERR_OPERATION_UNSUPPORTED,

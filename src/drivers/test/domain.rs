@@ -179,8 +179,8 @@ fn matches(o: &DomObj, flags: u32) -> bool {
         !any || bits.iter().any(|(b, ok)| flags & *b as u32 != 0 && *ok)
     };
     let state = o.state;
-    let snaps = o.moments.snapshots.len() > 0;
-    let chks = o.moments.checkpoints.len() > 0;
+    let snaps = o.moments().snapshots.len() > 0;
+    let chks = o.moments().checkpoints.len() > 0;
     group(&[(VIR_CONNECT_LIST_DOMAINS_ACTIVE, o.active()), (VIR_CONNECT_LIST_DOMAINS_INACTIVE, !o.active())])
         && group(&[
             (VIR_CONNECT_LIST_DOMAINS_PERSISTENT, o.persistent),
@@ -244,7 +244,7 @@ fn undefine(d: &Domain, flags: u32) -> Result<()> {
                 "Refusing to undefine while domain managed save image exists",
             ));
         }
-        let snapshots = o.moments.snapshots.len();
+        let snapshots = o.moments().snapshots.len();
         if !o.active() && snapshots > 0 && flags & VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA as u32 == 0 {
             return Err(Error::with_detail(
                 VIR_FROM_TEST,

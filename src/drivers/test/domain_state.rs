@@ -2,11 +2,13 @@
 //! persistent definitions plus runtime state), indexed by UUID, name and
 //! id so that lookups stay cheap with many domains.
 
+use super::moments::DomMoments;
 use crate::conf::domain::{DomainDef, FormatOpts};
 use crate::core::error::{Error, Result};
 use crate::core::events::{Event, EventQueue, Subject};
 use crate::core::uuid::{self, Uuid};
 use crate::generated::consts::*;
+use crate::util::memory;
 use std::collections::BTreeMap;
 
 /// One domain of the test host.
@@ -27,8 +29,9 @@ pub struct DomObj {
     pub frozen: [bool; 2],
     /// Guest clock for virDomainGetTime/SetTime.
     pub time: (i64, u32),
-    /// Snapshots and checkpoints (`snapshots.rs`, `checkpoints.rs`).
-    pub moments: super::moments::DomMoments,
+    /// Snapshots and checkpoints (`snapshots.rs`, `checkpoints.rs`),
+    /// made on first use: most domains never have any.
+    moments: Option<Box<DomMoments>>,
 }
 
 impl DomObj {
@@ -44,8 +47,17 @@ impl DomObj {
             managed_save: false,
             frozen: [false, false],
             time: (627_319_920, 0),
-            moments: Default::default(),
+            moments: None,
         }
+    }
+
+    pub fn moments(&self) -> &DomMoments {
+        static NONE: DomMoments = DomMoments::NONE;
+        self.moments.as_deref().unwrap_or(&NONE)
+    }
+
+    pub fn moments_mut(&mut self) -> &mut DomMoments {
+        self.moments.get_or_insert_with(Default::default)
     }
 
     pub fn active(&self) -> bool {
@@ -152,12 +164,10 @@ impl Ident {
     }
 }
 
-// one cache line per slot: a lookup reads exactly one line of the table
+// one cache line per identity: a lookup reads exactly one line of the table
 #[repr(align(64))]
 struct Slot {
     ident: Ident,
-    // boxed: moving a slot (removal) moves a pointer, not a definition
-    obj: Box<DomObj>,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -168,39 +178,51 @@ const EMPTY: u32 = u32::MAX;
 /// reads the slot only when the hash bits match.
 #[derive(Default)]
 struct Index {
-    buckets: Vec<(u32, u32)>,
+    /// The buckets, from `skip` on (see [`memory::filled`]).
+    buf: Vec<(u32, u32)>,
+    skip: usize,
     len: usize,
 }
 
 impl Index {
+    fn buckets(&self) -> &[(u32, u32)] {
+        &self.buf[self.skip..]
+    }
+
+    fn buckets_mut(&mut self) -> &mut [(u32, u32)] {
+        &mut self.buf[self.skip..]
+    }
+
     fn mask(&self) -> usize {
-        self.buckets.len() - 1
+        self.buckets().len().wrapping_sub(1)
     }
 
     /// The slot whose hash is `h` and for which `is` holds.
     fn find(&self, h: u32, is: impl Fn(u32) -> bool) -> Option<u32> {
-        if self.buckets.is_empty() {
+        let (buckets, mask) = (self.buckets(), self.mask());
+        if buckets.is_empty() {
             return None;
         }
-        let mut b = h as usize & self.mask();
+        let mut b = h as usize & mask;
         loop {
-            let (slot, tag) = self.buckets[b];
+            let (slot, tag) = buckets[b];
             if slot == EMPTY {
                 return None;
             }
             if tag == h && is(slot) {
                 return Some(slot);
             }
-            b = (b + 1) & self.mask();
+            b = (b + 1) & mask;
         }
     }
 
     /// Adds a slot whose key is not in the index yet.
     fn insert(&mut self, h: u32, slot: u32) {
-        if (self.len + 1) * 4 > self.buckets.len() * 3 {
-            let size = (self.buckets.len() * 2).max(16);
-            let old = std::mem::replace(&mut self.buckets, vec![(EMPTY, 0); size]);
-            for (s, t) in old.into_iter().filter(|(s, _)| *s != EMPTY) {
+        let size = self.buckets().len();
+        if (self.len + 1) * 4 > size * 3 {
+            let (buf, skip) = memory::filled((size * 2).max(16), (EMPTY, 0));
+            let old = std::mem::replace(self, Index { buf, skip, len: self.len });
+            for &(s, t) in old.buckets().iter().filter(|(s, _)| *s != EMPTY) {
                 self.place(t, s);
             }
         }
@@ -209,20 +231,23 @@ impl Index {
     }
 
     fn place(&mut self, h: u32, slot: u32) {
-        let mut b = h as usize & self.mask();
-        while self.buckets[b].0 != EMPTY {
-            b = (b + 1) & self.mask();
+        let mask = self.mask();
+        let buckets = self.buckets_mut();
+        let mut b = h as usize & mask;
+        while buckets[b].0 != EMPTY {
+            b = (b + 1) & mask;
         }
-        self.buckets[b] = (slot, h);
+        buckets[b] = (slot, h);
     }
 
     fn position(&self, h: u32, slot: u32) -> Option<usize> {
-        let mut b = h as usize & self.mask();
+        let (buckets, mask) = (self.buckets(), self.mask());
+        let mut b = h as usize & mask;
         loop {
-            match self.buckets.get(b)? {
+            match buckets.get(b)? {
                 (EMPTY, _) => return None,
                 (s, _) if *s == slot => return Some(b),
-                _ => b = (b + 1) & self.mask(),
+                _ => b = (b + 1) & mask,
             }
         }
     }
@@ -232,36 +257,39 @@ impl Index {
     fn remove(&mut self, h: u32, slot: u32) {
         let Some(mut hole) = self.position(h, slot) else { return };
         let mask = self.mask();
+        let buckets = self.buckets_mut();
         let mut k = hole;
         loop {
             k = (k + 1) & mask;
-            let (s, t) = self.buckets[k];
+            let (s, t) = buckets[k];
             if s == EMPTY {
                 break;
             }
             let home = t as usize & mask;
             // the entry may fill the hole if the hole lies on its probe path
             if (k.wrapping_sub(home) & mask) >= (k.wrapping_sub(hole) & mask) {
-                self.buckets[hole] = (s, t);
+                buckets[hole] = (s, t);
                 hole = k;
             }
         }
-        self.buckets[hole] = (EMPTY, 0);
+        buckets[hole] = (EMPTY, 0);
         self.len -= 1;
     }
 
     /// Renumbers a slot (the table moved it).
     fn renumber(&mut self, h: u32, from: u32, to: u32) {
         if let Some(b) = self.position(h, from) {
-            self.buckets[b].0 = to;
+            self.buckets_mut()[b].0 = to;
         }
     }
 }
 
-/// All domains of one host: a dense table of slots indexed by UUID, name
-/// and running id (O(1) lookups, no allocation proportional to the count).
+/// All domains of one host: a dense table of identities and, in the same
+/// order, a dense table of objects, indexed by UUID, name and running id
+/// (O(1) lookups, no allocation per domain).
 pub struct DomainStore {
     slots: Vec<Slot>,
+    objs: Vec<DomObj>,
     hasher: std::collections::hash_map::RandomState,
     by_uuid: Index,
     by_name: Index,
@@ -282,6 +310,7 @@ impl DomainStore {
     pub fn new(events: EventQueue) -> DomainStore {
         DomainStore {
             slots: Vec::new(),
+            objs: Vec::new(),
             hasher: Default::default(),
             by_uuid: Index::default(),
             by_name: Index::default(),
@@ -292,12 +321,12 @@ impl DomainStore {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &DomObj> {
-        self.slots.iter().map(|s| &*s.obj)
+        self.objs.iter()
     }
 
     /// Every domain's identity with its object (read only when needed).
     pub fn entries(&self) -> impl Iterator<Item = (&Ident, &DomObj)> {
-        self.slots.iter().map(|s| (&s.ident, &*s.obj))
+        self.slots.iter().map(|s| &s.ident).zip(&self.objs)
     }
 
     /// Running domains in id order.
@@ -319,25 +348,21 @@ impl DomainStore {
         self.by_name.find(h, |i| self.slots[i as usize].ident.name() == name).map(|i| i as usize)
     }
 
-    fn slot(&self, u: &Uuid) -> Option<&Slot> {
-        self.find_uuid(u).map(|i| &self.slots[i])
-    }
-
     pub fn get(&self, u: &Uuid) -> Option<&DomObj> {
-        self.slot(u).map(|s| &*s.obj)
+        self.find_uuid(u).map(|i| &self.objs[i])
     }
 
     pub fn get_mut(&mut self, u: &Uuid) -> Option<&mut DomObj> {
         let i = self.find_uuid(u)?;
-        Some(&mut *self.slots[i].obj)
+        Some(&mut self.objs[i])
     }
 
     pub fn by_name(&self, name: &str) -> Option<&DomObj> {
-        self.find_name(name).map(|i| &*self.slots[i].obj)
+        self.find_name(name).map(|i| &self.objs[i])
     }
 
     pub fn ident(&self, u: &Uuid) -> Option<&Ident> {
-        self.slot(u).map(|s| &s.ident)
+        self.find_uuid(u).map(|i| &self.slots[i].ident)
     }
 
     pub fn ident_by_name(&self, name: &str) -> Option<&Ident> {
@@ -357,12 +382,12 @@ impl DomainStore {
     /// Keeps the id index in step after `f` changes a domain.
     pub fn update<T>(&mut self, u: &Uuid, f: impl FnOnce(&mut DomObj) -> T) -> Option<T> {
         let i = self.find_uuid(u)?;
-        let slot = &mut self.slots[i];
-        let old_id = slot.obj.id;
-        let r = f(&mut slot.obj);
-        let new_id = slot.obj.id;
+        let obj = &mut self.objs[i];
+        let old_id = obj.id;
+        let r = f(obj);
+        let new_id = obj.id;
         if old_id != new_id {
-            slot.ident.id = new_id;
+            self.slots[i].ident.id = new_id;
             if old_id >= 0 {
                 self.by_id.remove(&old_id);
             }
@@ -373,14 +398,15 @@ impl DomainStore {
         Some(r)
     }
 
-    pub fn remove(&mut self, u: &Uuid) -> Option<Box<DomObj>> {
+    pub fn remove(&mut self, u: &Uuid) -> Option<DomObj> {
         let i = self.find_uuid(u)?;
         let (hu, hn) = (self.hash(u), self.hash(self.slots[i].ident.name().as_bytes()));
         self.by_uuid.remove(hu, i as u32);
         self.by_name.remove(hn, i as u32);
-        let slot = self.slots.swap_remove(i);
-        if slot.obj.id >= 0 {
-            self.by_id.remove(&slot.obj.id);
+        self.slots.swap_remove(i);
+        let obj = self.objs.swap_remove(i);
+        if obj.id >= 0 {
+            self.by_id.remove(&obj.id);
         }
         if let Some(moved) = self.slots.get(i) {
             // the last slot took the removed one's place
@@ -389,7 +415,7 @@ impl DomainStore {
             self.by_uuid.renumber(hu, last, i as u32);
             self.by_name.renumber(hn, last, i as u32);
         }
-        Some(slot.obj)
+        Some(obj)
     }
 
     /// Renames a domain in the name index.
@@ -397,12 +423,12 @@ impl DomainStore {
         let Some(i) = self.find_uuid(u) else { return };
         let (old, new) = (self.hash(self.slots[i].ident.name().as_bytes()), self.hash(new_name.as_bytes()));
         self.by_name.remove(old, i as u32);
-        let slot = &mut self.slots[i];
-        slot.obj.def.name = new_name.to_string();
-        if let Some(n) = slot.obj.new_def.as_mut() {
+        let obj = &mut self.objs[i];
+        obj.def.name = new_name.to_string();
+        if let Some(n) = obj.new_def.as_mut() {
             n.name = new_name.to_string();
         }
-        slot.ident.name = Name::new(new_name);
+        self.slots[i].ident.name = Name::new(new_name);
         self.by_name.insert(new, i as u32);
     }
 
@@ -458,7 +484,10 @@ impl DomainStore {
         let (hu, hn) = (self.hash(&u), self.hash(def.name.as_bytes()));
         self.by_name.insert(hn, i);
         self.by_uuid.insert(hu, i);
-        self.slots.push(Slot { ident, obj: Box::new(DomObj::new(def)) });
+        memory::reserve_one(&mut self.slots);
+        memory::reserve_one(&mut self.objs);
+        self.slots.push(Slot { ident });
+        self.objs.push(DomObj::new(def));
         Ok((u, Added::New))
     }
 
@@ -503,6 +532,18 @@ mod tests {
             assert_eq!(idx.find(h, |x| x == s), Some(s));
         }
         assert_eq!(idx.find(hash(1), |_| false), None);
+    }
+
+    #[test]
+    fn a_large_index_finds_every_key_after_removals() {
+        let mut idx = Index::default();
+        let hash = |k: u32| k.wrapping_mul(2_654_435_761);
+        let n = memory::HUGE_FROM as u32 * 2;
+        (0..n).for_each(|k| idx.insert(hash(k), k));
+        (0..n).step_by(5).for_each(|k| idx.remove(hash(k), k));
+        for k in 0..n {
+            assert_eq!(idx.find(hash(k), |x| x == k), (k % 5 != 0).then_some(k));
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::conf::moment::Moment;
 use crate::conf::snapshot::SnapshotDef;
 use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// A definition kept in a [`MomentTree`].
 pub trait MomentDef: Clone {
@@ -75,14 +75,18 @@ struct Node<D> {
 /// The tree of one domain's moments.
 #[derive(Clone)]
 pub struct MomentTree<D> {
-    nodes: HashMap<String, Node<D>>,
+    nodes: BTreeMap<String, Node<D>>,
     roots: Vec<String>,
     current: Option<String>,
 }
 
+impl<D> MomentTree<D> {
+    pub const EMPTY: MomentTree<D> = MomentTree { nodes: BTreeMap::new(), roots: Vec::new(), current: None };
+}
+
 impl<D> Default for MomentTree<D> {
     fn default() -> Self {
-        MomentTree { nodes: HashMap::new(), roots: Vec::new(), current: None }
+        Self::EMPTY
     }
 }
 
@@ -322,6 +326,11 @@ pub fn copy_def(def: &DomainDef) -> DomainDef {
 pub struct DomMoments {
     pub snapshots: MomentTree<SnapshotDef>,
     pub checkpoints: MomentTree<CheckpointDef>,
+}
+
+impl DomMoments {
+    /// What a domain without snapshots or checkpoints reads.
+    pub const NONE: DomMoments = DomMoments { snapshots: MomentTree::EMPTY, checkpoints: MomentTree::EMPTY };
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ fn handle(d: &Domain, name: &str) -> DomainSnapshot {
 }
 
 fn tree(o: &DomObj) -> &MomentTree<SnapshotDef> {
-    &o.moments.snapshots
+    &o.moments().snapshots
 }
 
 /// Runs `f` on the snapshot's domain once the snapshot is known to exist.
@@ -182,7 +182,7 @@ fn create_xml(d: &Domain, xml: &str, flags: u32) -> Result<DomainSnapshot> {
     let update_current = !redefine || has(flags, VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT);
     with_store(d, |s, u| {
         let o = s.get(&u).expect("checked");
-        if o.moments.checkpoints.len() > 0 {
+        if o.moments().checkpoints.len() > 0 {
             return Err(Error::with_detail(
                 VIR_FROM_TEST,
                 VIR_ERR_OPERATION_UNSUPPORTED,
@@ -206,7 +206,7 @@ fn create_xml(d: &Domain, xml: &str, flags: u32) -> Result<DomainSnapshot> {
         };
         let name = def.moment.name.clone();
         let o = s.get_mut(&u).expect("checked");
-        let t = &mut o.moments.snapshots;
+        let t = &mut o.moments_mut().snapshots;
         if replaces {
             t.replace(def);
         } else {
@@ -218,7 +218,7 @@ fn create_xml(d: &Domain, xml: &str, flags: u32) -> Result<DomainSnapshot> {
         if !redefine && halt && o.active() {
             halt_domain(s, d, &u);
         }
-        let t = &mut s.get_mut(&u).expect("checked").moments.snapshots;
+        let t = &mut s.get_mut(&u).expect("checked").moments_mut().snapshots;
         if update_current {
             t.set_current(Some(&name));
         }
@@ -269,7 +269,7 @@ fn revert(snap: &DomainSnapshot, flags: u32) -> Result<i32> {
                 format!("snapshot '{}' lacks domain '{}' rollback info", snap.name, o.def.name),
             ));
         };
-        s.update(&u, |o| o.moments.snapshots.set_current(None));
+        s.update(&u, |o| o.moments_mut().snapshots.set_current(None));
         let active = s.get(&u).is_some_and(|o| o.active());
         if def.online() {
             if active {
@@ -301,7 +301,7 @@ fn revert(snap: &DomainSnapshot, flags: u32) -> Result<i32> {
                 }
             }
         }
-        s.update(&u, |o| o.moments.snapshots.set_current(Some(&snap.name)));
+        s.update(&u, |o| o.moments_mut().snapshots.set_current(Some(&snap.name)));
         Ok(0)
     })
 }
@@ -323,7 +323,7 @@ fn delete(snap: &DomainSnapshot, flags: u32) -> Result<i32> {
     let allowed = VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN | VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY;
     unsupported_flags(flags, allowed as u32, "testDomainSnapshotDelete")?;
     with_snap(snap, |o| {
-        o.moments.snapshots.delete(
+        o.moments_mut().snapshots.delete(
             &snap.name,
             has(flags, VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN),
             has(flags, VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY),
