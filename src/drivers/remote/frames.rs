@@ -193,14 +193,7 @@ mod tests {
     use std::os::unix::net::UnixStream;
 
     fn frame(serial: u32, payload: &[u8]) -> Vec<u8> {
-        let h = Header {
-            program: 1,
-            version: 1,
-            procedure: 2,
-            kind: MessageType::Reply,
-            serial,
-            status: Status::Ok,
-        };
+        let h = Header { program: 1, version: 1, procedure: 2, kind: MessageType::Reply, serial, status: Status::Ok };
         Message::frame(&h, |e| e.raw(payload)).unwrap()
     }
 
