@@ -126,6 +126,7 @@ impl FrameReader {
 
     /// One `recvmsg` into `buf[at..]`, keeping the descriptors that came.
     fn receive(&mut self, sock: RawFd, at: usize) -> io::Result<usize> {
+        wait_readable(sock)?;
         let space = control_space();
         let mut control = [0u64; CONTROL_WORDS];
         let room = &mut self.buf[at..];
@@ -171,6 +172,25 @@ impl FrameReader {
                 }
                 cmsg = libc::CMSG_NXTHDR(msg, cmsg);
             }
+        }
+    }
+}
+
+/// Sleeps until the socket has something to read. A thread blocked in
+/// `recvmsg` on a UNIX socket also wakes up each time the daemon takes what
+/// we wrote (room to write is signalled on the same wait queue), then
+/// sleeps again: a second context switch per call; `poll` only wakes for
+/// what it waits for.
+fn wait_readable(sock: RawFd) -> io::Result<()> {
+    let mut pfd = libc::pollfd { fd: sock, events: libc::POLLIN, revents: 0 };
+    loop {
+        // SAFETY: one valid pollfd, alive across the call.
+        if unsafe { libc::poll(&mut pfd, 1, -1) } >= 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
         }
     }
 }
