@@ -287,6 +287,7 @@ impl Client {
         if let Some(stop) = self.keepalive.lock().take() {
             stop.store(true, Ordering::Relaxed);
         }
+        self.shared.track_arrivals(interval > 0);
         if interval <= 0 {
             return;
         }
@@ -333,7 +334,7 @@ fn keepalive_loop(shared: Weak<Shared>, stop: Arc<AtomicBool>, period: Duration,
         if shared.is_closed() {
             return;
         }
-        if shared.last_rx.lock().elapsed() < period {
+        if shared.since_last_message() < period {
             missed = 0;
             continue;
         }

@@ -19,8 +19,9 @@ use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::io::Read;
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A reply payload and the descriptors that came with it.
 pub type Reply = Result<(Vec<u8>, Vec<RawFd>)>;
@@ -104,8 +105,10 @@ pub struct Shared {
     control: Socket,
     handler: Mutex<Option<MessageHandler>>,
     on_close: Mutex<Option<CloseHandler>>,
-    /// When the last message from the daemon arrived.
-    pub last_rx: Mutex<Instant>,
+    /// When the last message from the daemon arrived (kept only while we
+    /// ping the daemon).
+    last_rx: Mutex<Instant>,
+    pinging: AtomicBool,
 }
 
 impl Shared {
@@ -119,6 +122,7 @@ impl Shared {
             handler: Mutex::new(None),
             on_close: Mutex::new(None),
             last_rx: Mutex::new(Instant::now()),
+            pinging: AtomicBool::new(false),
         }
     }
 
@@ -181,6 +185,17 @@ impl Shared {
         let mut io = self.io.lock();
         io.keepalive = true;
         self.start_background(&mut io);
+    }
+
+    /// Starts (or stops) noting when messages arrive, for our pings.
+    pub fn track_arrivals(&self, on: bool) {
+        *self.last_rx.lock() = Instant::now();
+        self.pinging.store(on, Ordering::Relaxed);
+    }
+
+    /// How long ago the last message arrived (while tracked).
+    pub fn since_last_message(&self) -> Duration {
+        self.last_rx.lock().elapsed()
     }
 
     /// Waits for the reply of call `serial`, reading the socket itself
@@ -288,7 +303,9 @@ impl Shared {
                 return Received::Closed;
             }
         };
-        *self.last_rx.lock() = Instant::now();
+        if self.pinging.load(Ordering::Relaxed) {
+            *self.last_rx.lock() = Instant::now();
+        }
         let h = msg.header;
         match h.kind {
             MessageType::Reply | MessageType::ReplyWithFds => self.reply(side, msg, own),
