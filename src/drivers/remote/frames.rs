@@ -48,6 +48,15 @@ impl FrameReader {
         self.end - self.start
     }
 
+    /// Whether a whole message is already buffered (no need to receive).
+    pub fn has_message(&self) -> bool {
+        if self.buffered() < LEN_SIZE {
+            return false;
+        }
+        let word: [u8; LEN_SIZE] = self.buf[self.start..self.start + LEN_SIZE].try_into().expect("length word");
+        self.buffered() >= u32::from_be_bytes(word) as usize
+    }
+
     /// The next message; `Ok(None)` at a clean end of stream between
     /// messages. Reads from `sock` only when no whole message is buffered.
     pub fn next(&mut self, sock: RawFd) -> io::Result<Option<Message>> {

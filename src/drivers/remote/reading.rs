@@ -228,6 +228,13 @@ impl Shared {
                 Received::Closed => break None,
             }
         };
+        // what came with our reply goes to its callers now rather than
+        // after the next reader wakes up
+        while mine.is_some() && side.frames.has_message() {
+            if matches!(self.receive(&mut side, None), Received::Closed) {
+                break;
+            }
+        }
         drop(side);
         let mut io = self.io.lock();
         io.reading = false;
