@@ -46,7 +46,12 @@ pub fn install(t: &mut DriverTable) {
                 "A close callback is already registered",
             ));
         }
-        r.client.call(REMOTE, proc::CONNECT_REGISTER_CLOSE_CALLBACK, |_| {})?;
+        // the end of the connection must be seen between calls too
+        r.client.listen(true);
+        if let Err(e) = r.client.call(REMOTE, proc::CONNECT_REGISTER_CLOSE_CALLBACK, |_| {}) {
+            r.client.listen(false);
+            return Err(e);
+        }
         *slot = Some(cb);
         Ok(())
     });
@@ -62,6 +67,7 @@ pub fn install(t: &mut DriverTable) {
                 ));
             }
             r.client.call(REMOTE, proc::CONNECT_UNREGISTER_CLOSE_CALLBACK, |_| {})?;
+            r.client.listen(false);
             slot.take()
         };
         if let Some(free) = gone.and_then(|cb| cb.free) {

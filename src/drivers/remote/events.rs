@@ -97,20 +97,28 @@ impl Relay for WireRelay {
     fn enable(&self, family: Family, event_id: i32, filter: &Filter) -> Result<i32> {
         let client = self.client.upgrade().ok_or_else(client_gone)?;
         let (prog, register, _) = procedures(family);
-        let r = client.call(prog, register, |e| {
-            if family != Family::QemuMonitor {
-                e.i32(event_id);
-            }
-            encode_filter(e, family, filter);
-        })?;
-        Decoder::new(&r).i32().map_err(decode_failed)
+        // the events come between calls too: someone must read them
+        client.listen(true);
+        let r = client
+            .call(prog, register, |e| {
+                if family != Family::QemuMonitor {
+                    e.i32(event_id);
+                }
+                encode_filter(e, family, filter);
+            })
+            .and_then(|r| Decoder::new(&r).i32().map_err(decode_failed));
+        if r.is_err() {
+            client.listen(false);
+        }
+        r
     }
 
     fn disable(&self, family: Family, remote: i32) -> Result<()> {
         let client = self.client.upgrade().ok_or_else(client_gone)?;
         let (prog, _, deregister) = procedures(family);
-        client.call(prog, deregister, |e| e.i32(remote))?;
-        Ok(())
+        let r = client.call(prog, deregister, |e| e.i32(remote));
+        client.listen(false);
+        r.map(|_| ())
     }
 }
 

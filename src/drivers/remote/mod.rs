@@ -8,6 +8,8 @@
 //! glue of every slot with a mechanical layout; `hand.rs` the rest.
 
 mod client;
+#[cfg(test)]
+mod client_tests;
 mod close;
 mod command;
 mod domain_extra;
@@ -16,10 +18,12 @@ mod domain_vcpus;
 mod events;
 #[rustfmt::skip]
 mod generated;
+mod frames;
 mod hand;
 mod host;
 mod inbox;
 mod nodedev;
+mod reading;
 mod sasl;
 mod sasl_layer;
 mod storage;
