@@ -15,6 +15,7 @@ pub mod nodedev;
 pub mod nwfilter;
 pub mod nwfilter_binding;
 pub mod nwfilter_values;
+pub mod schema;
 pub mod schema_check;
 pub mod secret;
 pub mod snapshot;

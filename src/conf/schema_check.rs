@@ -34,7 +34,7 @@ fn text(n: Node) -> String {
     n.children().filter(|c| c.is_text()).filter_map(|c| c.text()).collect()
 }
 
-fn schema_error(schema: &str, detail: String) -> Error {
+pub(crate) fn schema_error(schema: &str, detail: String) -> Error {
     Error::with_detail(
         VIR_FROM_XML,
         VIR_ERR_XML_INVALID_SCHEMA,

@@ -1,0 +1,77 @@
+//! Validation of documents against libvirt's RelaxNG schemas, for the
+//! `*_VALIDATE` flags, failing with the lines libxml2's validator prints.
+//!
+//! The grammars are generated at development time by tools/gen_schemas.py
+//! into `generated.rs` and each is only decoded the first time a document of
+//! its kind is validated.
+
+mod datatypes;
+mod doc;
+mod generated;
+mod grammar;
+mod regex;
+mod validator;
+
+use crate::conf::schema_check::schema_error;
+use crate::core::error::Result;
+use grammar::Grammar;
+use std::sync::OnceLock;
+
+/// The documents that can be validated, named after their schema file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Schema {
+    NodeDev,
+    StoragePool,
+    StorageVol,
+    Network,
+    Domain,
+    Interface,
+}
+
+impl Schema {
+    fn file(self) -> &'static str {
+        match self {
+            Schema::NodeDev => "nodedev",
+            Schema::StoragePool => "storagepool",
+            Schema::StorageVol => "storagevol",
+            Schema::Network => "network",
+            Schema::Domain => "domain",
+            Schema::Interface => "interface",
+        }
+    }
+
+    fn table(self) -> (usize, &'static str) {
+        match self {
+            Schema::NodeDev => generated::NODEDEV,
+            Schema::StoragePool => generated::STORAGEPOOL,
+            Schema::StorageVol => generated::STORAGEVOL,
+            Schema::Network => generated::NETWORK,
+            Schema::Domain => generated::DOMAIN,
+            Schema::Interface => generated::INTERFACE,
+        }
+    }
+
+    fn grammar(self) -> &'static Grammar {
+        static CACHE: [OnceLock<Grammar>; 6] = [const { OnceLock::new() }; 6];
+        CACHE[self as usize].get_or_init(|| {
+            let (start, text) = self.table();
+            Grammar::parse(start, text)
+        })
+    }
+}
+
+/// The error lines libxml2 reports for `xml` against `schema`, None when
+/// the document is valid (or not well-formed: the caller's parser reports that).
+pub fn errors(schema: Schema, xml: &str) -> Option<String> {
+    let tree = roxmltree::Document::parse(xml).ok()?;
+    let g = schema.grammar();
+    std::panic::catch_unwind(|| validator::validate(g, &tree)).ok().flatten()
+}
+
+/// Fails with VIR_ERR_XML_INVALID_SCHEMA when `xml` does not validate.
+pub fn validate(schema: Schema, xml: &str) -> Result<()> {
+    match errors(schema, xml) {
+        Some(lines) => Err(schema_error(schema.file(), lines)),
+        None => Ok(()),
+    }
+}
