@@ -75,3 +75,11 @@ pub fn validate(schema: Schema, xml: &str) -> Result<()> {
         None => Ok(()),
     }
 }
+
+/// Validates `xml` against `schema` when `flags` holds `flag`.
+pub fn validate_if(flags: u32, flag: u32, schema: Schema, xml: &str) -> Result<()> {
+    if flags & flag != 0 {
+        validate(schema, xml)?;
+    }
+    Ok(())
+}
