@@ -83,3 +83,8 @@ pub fn validate_if(flags: u32, flag: u32, schema: Schema, xml: &str) -> Result<(
     }
     Ok(())
 }
+
+/// Whether `xml` parses at all (schema checks only apply to documents that do).
+pub fn well_formed(xml: &str) -> bool {
+    roxmltree::Document::parse(xml).is_ok()
+}
