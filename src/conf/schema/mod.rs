@@ -88,3 +88,44 @@ pub fn validate_if(flags: u32, flag: u32, schema: Schema, xml: &str) -> Result<(
 pub fn well_formed(xml: &str) -> bool {
     roxmltree::Document::parse(xml).is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{errors, Schema};
+
+    #[test]
+    fn compiled_content_reports_the_unexpected_element() {
+        let xml = "<device><parent>scsi_host1</parent><capability type='scsi_host'/></device>";
+        assert_eq!(errors(Schema::NodeDev, xml).as_deref(), Some("Did not expect element parent there\n"));
+    }
+
+    #[test]
+    fn interleave_failures_stack_their_causes() {
+        let xml = "<pool type='dir'><name>p</name><foo/><target><path>/p</path></target></pool>";
+        assert_eq!(
+            errors(Schema::StoragePool, xml).as_deref(),
+            Some(
+                "Expecting an element target, got nothing\nInvalid sequence in interleave\n\
+                 Element pool failed to validate content\n"
+            )
+        );
+    }
+
+    #[test]
+    fn valid_documents_pass() {
+        let pool = "<pool type='dir'><name>p</name><target><path>/p</path></target></pool>";
+        assert_eq!(errors(Schema::StoragePool, pool), None);
+        let dom = "<domain type='test'><name>d</name><memory>1024</memory><os><type>hvm</type></os></domain>";
+        assert_eq!(errors(Schema::Domain, dom), None);
+        let net = "<network><name>n</name><ip address='10.0.0.1' prefix='24'/></network>";
+        assert_eq!(errors(Schema::Network, net), None);
+    }
+
+    #[test]
+    fn datatype_and_attribute_errors() {
+        let dom = "<domain type='test'><name>d</name><memory>lots</memory><os><type>hvm</type></os></domain>";
+        assert!(errors(Schema::Domain, dom).is_some());
+        let pool = "<pool type='dir' x='1'><name>p</name><target><path>/p</path></target></pool>";
+        assert_eq!(errors(Schema::StoragePool, pool).as_deref(), Some("Invalid attribute x for element pool\n"));
+    }
+}
