@@ -18,7 +18,8 @@ import xml.etree.ElementTree as ET
 
 RNG = "http://relaxng.org/ns/structure/1.0"
 XSD_LIB = "http://www.w3.org/2001/XMLSchema-datatypes"
-DOCUMENTS = ["nodedev", "storagepool", "storagevol", "network", "domain", "interface"]
+DOCUMENTS = ["nodedev", "storagepool", "storagevol", "network", "domain", "interface", "domainsnapshot",
+             "domaincheckpoint"]
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "conf", "schema", "generated.rs")
 
 sys.setrecursionlimit(100000)

@@ -16,7 +16,6 @@ pub mod nwfilter;
 pub mod nwfilter_binding;
 pub mod nwfilter_values;
 pub mod schema;
-pub mod schema_check;
 pub mod secret;
 pub mod snapshot;
 pub mod storage_common;

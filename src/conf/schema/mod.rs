@@ -12,8 +12,8 @@ mod grammar;
 mod regex;
 mod validator;
 
-use crate::conf::schema_check::schema_error;
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
+use crate::generated::consts::{VIR_ERR_XML_INVALID_SCHEMA, VIR_FROM_XML};
 use grammar::Grammar;
 use std::sync::OnceLock;
 
@@ -26,6 +26,8 @@ pub enum Schema {
     Network,
     Domain,
     Interface,
+    DomainSnapshot,
+    DomainCheckpoint,
 }
 
 impl Schema {
@@ -37,6 +39,8 @@ impl Schema {
             Schema::Network => "network",
             Schema::Domain => "domain",
             Schema::Interface => "interface",
+            Schema::DomainSnapshot => "domainsnapshot",
+            Schema::DomainCheckpoint => "domaincheckpoint",
         }
     }
 
@@ -48,11 +52,13 @@ impl Schema {
             Schema::Network => generated::NETWORK,
             Schema::Domain => generated::DOMAIN,
             Schema::Interface => generated::INTERFACE,
+            Schema::DomainSnapshot => generated::DOMAINSNAPSHOT,
+            Schema::DomainCheckpoint => generated::DOMAINCHECKPOINT,
         }
     }
 
     fn grammar(self) -> &'static Grammar {
-        static CACHE: [OnceLock<Grammar>; 6] = [const { OnceLock::new() }; 6];
+        static CACHE: [OnceLock<Grammar>; 8] = [const { OnceLock::new() }; 8];
         CACHE[self as usize].get_or_init(|| {
             let (start, text) = self.table();
             Grammar::parse(start, text)
@@ -66,6 +72,14 @@ pub fn errors(schema: Schema, xml: &str) -> Option<String> {
     let tree = roxmltree::Document::parse(xml).ok()?;
     let g = schema.grammar();
     std::panic::catch_unwind(|| validator::validate(g, &tree)).ok().flatten()
+}
+
+fn schema_error(schema: &str, lines: String) -> Error {
+    Error::with_detail(
+        VIR_FROM_XML,
+        VIR_ERR_XML_INVALID_SCHEMA,
+        format!("Unable to validate doc against /usr/share/libvirt/schemas/{schema}.rng\n{lines}"),
+    )
 }
 
 /// Fails with VIR_ERR_XML_INVALID_SCHEMA when `xml` does not validate.
