@@ -340,3 +340,59 @@ def validate_interface_define(libvirt):
                          "</bridge></interface>"),
     ]
     return attempt(c.interfaceDefineXML, docs, libvirt.VIR_INTERFACE_DEFINE_VALIDATE, undefine)
+
+
+# --------------------------------------------------------------------------
+# snapshots and checkpoints
+# --------------------------------------------------------------------------
+
+SNAP = "<domainsnapshot><name>vrs-snap</name><description>d</description><memory snapshot='internal'/></domainsnapshot>"
+
+SNAP_BAD = [
+    ("unknown-first", "<name>", "<foo/><name>"),
+    ("unknown-last", "</domainsnapshot>", "<foo/></domainsnapshot>"),
+    ("bad-memory-mode", "snapshot='internal'", "snapshot='sideways'"),
+    ("memory-file-relative", "snapshot='internal'", "snapshot='external' file='rel'"),
+    ("bad-state", "</description>", "</description><state>dreaming</state>"),
+    ("disk-without-name", "</domainsnapshot>", "<disks><disk/></disks></domainsnapshot>"),
+    ("bad-disk-mode", "</domainsnapshot>", "<disks><disk name='vda' snapshot='sometimes'/></disks></domainsnapshot>"),
+    ("text-in-root", "<name>", "junk<name>"),
+    ("duplicate-name", "</name>", "</name><name>x</name>"),
+    ("bad-root-attribute", "<domainsnapshot>", "<domainsnapshot bogus='1'>"),
+    ("bad-active", "</description>", "</description><active>2</active>"),
+    ("parent-without-name", "</description>", "</description><parent/>"),
+]
+
+
+@scenario
+def validate_snapshot_create(libvirt):
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    docs = variants(SNAP, SNAP_BAD) + [("valid", SNAP)]
+    flags = libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA
+    return attempt(d.snapshotCreateXML, docs, flags, lambda s: None)
+
+
+CHECKPOINT = "<domaincheckpoint><name>vrs-chk</name><description>d</description></domaincheckpoint>"
+
+CHECKPOINT_BAD = [
+    ("unknown-first", "<name>", "<foo/><name>"),
+    ("bad-creation-time", "</description>", "</description><creationTime>yesterday</creationTime>"),
+    ("empty-disks", "</description>", "</description><disks/>"),
+    ("bad-disk-mode", "</description>", "</description><disks><disk name='vda' checkpoint='maybe'/></disks>"),
+    ("size-on-disk", "</description>", "</description><disks><disk name='vda' checkpoint='no' size='1'/></disks>"),
+    ("text-in-root", "<name>", "junk<name>"),
+    ("bad-root-attribute", "<domaincheckpoint>", "<domaincheckpoint bogus='1'>"),
+    ("name-with-slash", "vrs-chk", "a/b"),
+]
+
+
+@scenario
+def validate_checkpoint_create(libvirt):
+    """Checkpoint documents are always checked against their schema."""
+    quiet(libvirt)
+    c = libvirt.open(URI)
+    d = c.lookupByName("test")
+    docs = variants(CHECKPOINT, CHECKPOINT_BAD) + [("valid", CHECKPOINT)]
+    return attempt(d.checkpointCreateXML, docs, 0, lambda k: k.delete())
