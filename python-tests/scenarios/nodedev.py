@@ -164,9 +164,7 @@ def nodedev_corpus_create(libvirt):
     return out
 
 
-@scenario(xfail="VIR_NODE_DEVICE_CREATE_XML_VALIDATE validates against libvirt's nodedev.rng: "
-                "real fails with VIR_ERR_XML_INVALID_SCHEMA(92) \"Did not expect element parent "
-                "there\"; ours has no RelaxNG validator and creates the device")
+@scenario
 def nodedev_create_validate_schema(libvirt):
     quiet(libvirt)
     c = libvirt.open(URI)

@@ -657,8 +657,7 @@ def storage_pool_events(libvirt):
     return steps
 
 
-@scenario(xfail="VIR_STORAGE_POOL_DEFINE_VALIDATE does not check the document against libvirt's "
-                "RelaxNG schema (storagepool.rng) yet")
+@scenario
 def storage_pool_define_validate(libvirt):
     quiet(libvirt)
     c = libvirt.open(URI)

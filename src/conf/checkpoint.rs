@@ -4,7 +4,7 @@
 
 use crate::conf::domain::devices::disk;
 use crate::conf::moment::{self, Moment};
-use crate::conf::schema_check::{self, Check};
+use crate::conf::schema::{self, Schema};
 use crate::conf::snapshot::{disk_by_name, disk_is_empty, disk_is_readonly};
 use crate::conf::xml::{self, child, XmlWriter};
 use crate::core::error::{Error, Result};
@@ -36,35 +36,6 @@ fn unsupported(detail: impl AsRef<str>) -> Error {
     err(VIR_ERR_CONFIG_UNSUPPORTED, detail)
 }
 
-/// The shape `domaincheckpoint.rng` allows.
-const SCHEMA: &[Check] = &[
-    Check::Text("name", schema_check::moment_name),
-    Check::Text("description", schema_check::any_text),
-    Check::Text("creationTime", schema_check::unsigned),
-    Check::Nested("disks", check_disks),
-    Check::Nested("domain", schema_check::embedded_domain),
-    Check::Nested("parent", schema_check::parent_name),
-];
-
-fn check_disks(n: roxmltree::Node) -> bool {
-    let disks: Vec<_> = n.children().filter(|c| c.is_element()).collect();
-    !disks.is_empty()
-        && disks.iter().all(|d| {
-            let name_ok = d.attribute("name").is_some_and(schema_check::disk_name);
-            let attrs_ok = d.attributes().all(|a| ["name", "checkpoint", "bitmap", "size"].contains(&a.name()));
-            let mode_ok = match d.attribute("checkpoint") {
-                Some("no") => d.attribute("bitmap").is_none() && d.attribute("size").is_none(),
-                None | Some("bitmap") => d.attribute("size").is_none_or(schema_check::unsigned),
-                Some(_) => false,
-            };
-            d.tag_name().name() == "disk"
-                && name_ok
-                && attrs_ok
-                && mode_ok
-                && !d.children().any(|c| c.is_element() || c.text().is_some_and(|t| !t.trim().is_empty()))
-        })
-}
-
 impl CheckpointDef {
     /// Parses a document as `virDomainCheckpointCreateXML` reads it.
     pub fn parse(text: &str, redefine: bool) -> Result<CheckpointDef> {
@@ -76,7 +47,7 @@ impl CheckpointDef {
             }
         })?;
         let root = doc.root_element();
-        schema_check::validate(root, "domaincheckpoint", SCHEMA)?;
+        schema::validate(Schema::DomainCheckpoint, text)?;
         let (name, description) = Moment::parse_head(root);
         let mut def = CheckpointDef::default();
         if redefine {

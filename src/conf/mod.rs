@@ -18,7 +18,7 @@ pub mod nodedev;
 pub mod nwfilter;
 pub mod nwfilter_binding;
 pub mod nwfilter_values;
-pub mod schema_check;
+pub mod schema;
 pub mod secret;
 pub mod snapshot;
 pub mod storage_common;

@@ -5,7 +5,7 @@
 use crate::conf::domain::devices::disk;
 use crate::conf::domain::tree::Elem;
 use crate::conf::moment::{self, Moment};
-use crate::conf::schema_check::{self, Check};
+use crate::conf::schema::{self, Schema};
 use crate::conf::storage_common::{attr, prop_enum, xpath_string};
 use crate::conf::xml::{self, child, XmlWriter};
 use crate::core::error::{Error, Result};
@@ -98,48 +98,6 @@ fn unsupported(detail: impl AsRef<str>) -> Error {
     err(VIR_ERR_CONFIG_UNSUPPORTED, detail)
 }
 
-/// The shape `domainsnapshot.rng` allows (checked on request).
-const SCHEMA: &[Check] = &[
-    Check::Text("name", schema_check::any_text),
-    Check::Text("description", schema_check::any_text),
-    Check::Text("state", |s| STATES[1..].contains(&s) && s != "pmsuspended"),
-    Check::Text("creationTime", schema_check::any_text),
-    Check::Nested("memory", check_memory),
-    Check::Nested("disks", check_disks),
-    Check::Text("active", |s| s == "0" || s == "1"),
-    Check::Nested("domain", |n| {
-        schema_check::embedded_domain(n) || {
-            let kids: Vec<_> = n.children().filter(|c| c.is_element()).collect();
-            kids.len() == 1 && kids[0].tag_name().name() == "uuid"
-        }
-    }),
-    Check::Nested("inactiveDomain", schema_check::embedded_domain),
-    Check::Nested("parent", |n| {
-        let kids: Vec<_> = n.children().filter(|c| c.is_element()).collect();
-        kids.len() == 1 && kids[0].tag_name().name() == "name"
-    }),
-    Check::Nested("cookie", |_| true),
-];
-
-fn check_memory(n: Node) -> bool {
-    let file_ok = n.attribute("file").is_none_or(schema_check::abs_path);
-    let attrs_ok = n.attributes().all(|a| a.name() == "snapshot" || a.name() == "file");
-    let mode_ok = match n.attribute("snapshot") {
-        Some("no") | Some("internal") => n.attribute("file").is_none(),
-        Some("external") | None => n.attribute("file").is_some(),
-        Some(_) => false,
-    };
-    file_ok && attrs_ok && mode_ok && !n.children().any(|c| c.is_element())
-}
-
-fn check_disks(n: Node) -> bool {
-    n.children().filter(|c| c.is_element()).all(|d| {
-        d.tag_name().name() == "disk"
-            && d.attribute("name").is_some_and(schema_check::disk_name)
-            && matches!(d.attribute("snapshot"), None | Some("no" | "internal" | "external" | "manual"))
-    })
-}
-
 fn parse_disk(n: Node) -> Result<SnapDisk> {
     let Some(name) = n.attribute("name") else {
         return Err(err(VIR_ERR_INTERNAL_ERROR, "missing name from disk snapshot element"));
@@ -180,7 +138,7 @@ impl SnapshotDef {
         })?;
         let root = doc.root_element();
         if validate {
-            schema_check::validate(root, "domainsnapshot", SCHEMA)?;
+            schema::validate(Schema::DomainSnapshot, text)?;
         }
         let (name, description) = Moment::parse_head(root);
         let mut def = SnapshotDef::default();

@@ -7,6 +7,7 @@ use super::domain_state::{Added, DomObj, DomainStore, Ident};
 use super::*;
 use crate::conf::domain::devices::net;
 use crate::conf::domain::DomainDef;
+use crate::conf::schema::{self, Schema};
 use crate::core::driver::{Destroy, DomainInfo, DomainTable, DriverTable};
 use crate::core::objects::{DomId, Domain};
 use crate::core::uuid::{self, Uuid};
@@ -209,6 +210,7 @@ fn matches(o: &DomObj, flags: u32) -> bool {
 
 fn define(c: &Connect, xml: &str, flags: u32) -> Result<Domain> {
     unsupported_flags(flags, VIR_DOMAIN_DEFINE_VALIDATE as u32, "testDomainDefineXMLFlags")?;
+    schema::validate_if(flags, VIR_DOMAIN_DEFINE_VALIDATE as u32, Schema::Domain, xml)?;
     let def = parse_def(xml)?;
     let mut s = store(c);
     let (u, added) = s.add(def, false, false)?;
@@ -224,6 +226,7 @@ fn define(c: &Connect, xml: &str, flags: u32) -> Result<Domain> {
 
 fn create_xml(c: &Connect, xml: &str, flags: u32) -> Result<Domain> {
     unsupported_flags(flags, VIR_DOMAIN_START_VALIDATE as u32, "testDomainCreateXML")?;
+    schema::validate_if(flags, VIR_DOMAIN_START_VALIDATE as u32, Schema::Domain, xml)?;
     let def = parse_def(xml)?;
     let mut s = store(c);
     let (u, _) = s.add(def, true, true)?;

@@ -2,6 +2,7 @@
 
 use super::{st, unsupported_flags};
 use crate::conf::interface::InterfaceDef;
+use crate::conf::schema::{self, Schema};
 use crate::core::driver::DriverTable;
 use crate::core::error::{Error, Result};
 use crate::core::{Connect, Interface};
@@ -111,6 +112,7 @@ pub fn install(t: &mut DriverTable) {
     });
     a.interface_define_xml = Some(|c, xml, flags| {
         unsupported_flags(flags, VIR_INTERFACE_DEFINE_VALIDATE as u32, "testInterfaceDefineXML")?;
+        schema::validate_if(flags, VIR_INTERFACE_DEFINE_VALIDATE as u32, Schema::Interface, xml)?;
         let def = InterfaceDef::parse(xml)?;
         let s = st(c);
         let mut g = s.interfaces.lock();

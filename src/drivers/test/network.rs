@@ -4,6 +4,7 @@
 use super::{st, unsupported_flags};
 use crate::conf::network::NetworkDef;
 use crate::conf::network_update;
+use crate::conf::schema::{self, Schema};
 use crate::core::driver::DriverTable;
 use crate::core::error::{Error, Result};
 use crate::core::events::{Event, Subject};
@@ -143,6 +144,7 @@ pub(super) fn find_slot(nets: &[NetObj], def: &NetworkDef) -> Result<Option<usiz
 
 fn define(c: &Connect, xml: &str, flags: u32) -> Result<Network> {
     unsupported_flags(flags, VIR_NETWORK_DEFINE_VALIDATE as u32, "testNetworkDefineXMLFlags")?;
+    schema::validate_if(flags, VIR_NETWORK_DEFINE_VALIDATE as u32, Schema::Network, xml)?;
     let def = NetworkDef::parse(xml)?;
     let s = st(c);
     let mut g = s.networks.lock();
@@ -166,6 +168,7 @@ fn define(c: &Connect, xml: &str, flags: u32) -> Result<Network> {
 
 fn create_xml(c: &Connect, xml: &str, flags: u32) -> Result<Network> {
     unsupported_flags(flags, VIR_NETWORK_CREATE_VALIDATE as u32, "testNetworkCreateXMLFlags")?;
+    schema::validate_if(flags, VIR_NETWORK_CREATE_VALIDATE as u32, Schema::Network, xml)?;
     let def = NetworkDef::parse(xml)?;
     let s = st(c);
     let mut g = s.networks.lock();

@@ -4,6 +4,7 @@
 use super::{st, unsupported_flags};
 use crate::conf::netdev::unknown_cause;
 use crate::conf::nodedev::{builtin, Cap, FcHost, NodeDeviceDef, ParentFc, ScsiHostCap, SystemCap};
+use crate::conf::schema::{self, Schema};
 use crate::core::driver::DriverTable;
 use crate::core::error::{Error, Result};
 use crate::core::events::{Event, Subject};
@@ -165,6 +166,7 @@ fn find_parent<'a>(devs: &'a [DevObj], def: &NodeDeviceDef) -> Result<&'a DevObj
 
 fn create(c: &Connect, xml: &str, flags: u32) -> Result<NodeDevice> {
     unsupported_flags(flags, VIR_NODE_DEVICE_CREATE_XML_VALIDATE as u32, "testNodeDeviceCreateXML")?;
+    schema::validate_if(flags, VIR_NODE_DEVICE_CREATE_XML_VALIDATE as u32, Schema::NodeDev, xml)?;
     let def = NodeDeviceDef::parse_new(xml)?;
     let fc = def.fc_host()?.clone();
     let s = st(c);

@@ -9,6 +9,7 @@ mod sources;
 mod vols;
 
 use super::st;
+use crate::conf::schema::{self, Schema};
 use crate::conf::storage_pool::{PoolDef, POOL_TYPES};
 use crate::conf::storage_pool_source::Adapter;
 use crate::conf::storage_vol::VolDef;
@@ -282,6 +283,7 @@ pub fn install(t: &mut DriverTable) {
     });
     a.storage_pool_define_xml = Some(|c, xml, flags| {
         check_flags(flags, VIR_STORAGE_POOL_DEFINE_VALIDATE as u32, "testStoragePoolDefineXML")?;
+        schema::validate_if(flags, VIR_STORAGE_POOL_DEFINE_VALIDATE as u32, Schema::StoragePool, xml)?;
         add_def(c, PoolDef::parse(xml)?, false)
     });
     a.storage_pool_create_xml = Some(|c, xml, flags| {

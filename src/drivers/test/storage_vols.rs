@@ -3,6 +3,7 @@
 
 use super::check_flags;
 use super::{with_pool, with_pool_uuid, PoolObj};
+use crate::conf::schema::{self, Schema};
 use crate::conf::storage_vol::VolDef;
 use crate::core::driver::{DriverTable, StorageVolInfo};
 use crate::core::error::{Error, Result};
@@ -47,8 +48,13 @@ fn find(c: &Connect, what: &str, value: &str, pick: fn(&VolDef) -> &str) -> Resu
 
 /// Creates a volume from `xml` in `pool`; a clone source, when given, must
 /// be a volume of the same pool.
-fn create(c: &Connect, pool: &str, xml: &str, clone_of: Option<&str>) -> Result<StorageVol> {
+fn create(c: &Connect, pool: &str, xml: &str, clone_of: Option<&str>, flags: u32) -> Result<StorageVol> {
     with_active(c, pool, |p| {
+        // the volume parser validates a well-formed document, then refuses the flag it was handed
+        schema::validate_if(flags, VIR_STORAGE_VOL_CREATE_VALIDATE as u32, Schema::StorageVol, xml)?;
+        if schema::well_formed(xml) {
+            check_flags(flags, 0, "virStorageVolDefParseXML").map_err(|e| e.from_domain(VIR_FROM_STORAGE))?;
+        }
         let mut def = VolDef::parse(xml, p.def.kind)?;
         if p.vols.iter().any(|v| v.name == def.name) {
             return Err(Error::with_detail(VIR_FROM_TEST, VIR_ERR_OPERATION_FAILED, "storage vol already exists"));
@@ -99,13 +105,13 @@ pub fn install(t: &mut DriverTable) {
     a.storage_vol_lookup_by_key = Some(|c, key| find(c, "key", key, |v| &v.key));
     a.storage_vol_lookup_by_path = Some(|c, path| find(c, "path", path, |v| &v.target.path));
     a.storage_vol_create_xml = Some(|p, xml, flags| {
-        check_flags(flags, 0, "testStorageVolCreateXML")?;
-        create(&p.conn, &p.name, xml, None)
+        check_flags(flags, VIR_STORAGE_VOL_CREATE_VALIDATE as u32, "testStorageVolCreateXML")?;
+        create(&p.conn, &p.name, xml, None, flags)
     });
     a.storage_vol_create_xml_from = Some(|p, xml, src, flags| {
-        check_flags(flags, 0, "testStorageVolCreateXMLFrom")?;
+        check_flags(flags, VIR_STORAGE_VOL_CREATE_VALIDATE as u32, "testStorageVolCreateXMLFrom")?;
         let src = src.ok_or_else(|| Error::invalid_handle(VIR_FROM_STORAGE, VIR_ERR_INVALID_STORAGE_VOL))?;
-        create(&p.conn, &p.name, xml, Some(&src.name))
+        create(&p.conn, &p.name, xml, Some(&src.name), flags)
     });
     a.storage_vol_delete = Some(|v, flags| {
         check_flags(flags, 0, "testStorageVolDelete")?;
