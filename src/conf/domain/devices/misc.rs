@@ -5,7 +5,7 @@
 use super::super::props::*;
 use super::super::tree::{ESpec, Elem, Text};
 use super::address::{self, ADDRESS};
-use super::{ALIAS, BOOT};
+use super::{net, ALIAS, BOOT};
 use crate::core::error::Result;
 use roxmltree::Node;
 
@@ -70,23 +70,8 @@ pub const HOSTDEV: ESpec = ESpec::new(
     &[
         &ESpec::new("driver", &[("name", Kind::Str)], &[]),
         &HOST_SOURCE,
-        &ESpec::new(
-            "ip",
-            &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)],
-            &[],
-        ),
-        &ESpec::new(
-            "route",
-            &[
-                ("family", Kind::Str),
-                ("address", Kind::Str),
-                ("netmask", Kind::Str),
-                ("prefix", Kind::UInt),
-                ("gateway", Kind::Str),
-                ("metric", Kind::UInt),
-            ],
-            &[],
-        ),
+        &net::IP,
+        &net::ROUTE,
         &BOOT,
         &ESpec::new("rom", &[("bar", Kind::Enum(ON_OFF)), ("file", Kind::Str), ("enabled", Kind::Enum(YES_NO))], &[]),
         &ESpec::new("readonly", &[], &[]),

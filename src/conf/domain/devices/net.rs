@@ -8,6 +8,25 @@ use crate::core::error::{Error, Result};
 use crate::generated::consts::*;
 use roxmltree::Node;
 
+/// A guest-side address and route (interfaces, capability host devices).
+pub const IP: ESpec = ESpec::new(
+    "ip",
+    &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)],
+    &[],
+);
+pub const ROUTE: ESpec = ESpec::new(
+    "route",
+    &[
+        ("family", Kind::Str),
+        ("address", Kind::Str),
+        ("netmask", Kind::Str),
+        ("prefix", Kind::UInt),
+        ("gateway", Kind::Str),
+        ("metric", Kind::UInt),
+    ],
+    &[],
+);
+
 pub const NET_TYPES: &[&str] = &[
     "user",
     "ethernet",
@@ -72,23 +91,8 @@ pub const NET: ESpec = ESpec::new(
             )],
         ),
         &ESpec::new("bandwidth", &[], &[&ESpec::new("inbound", BW, &[]), &ESpec::new("outbound", BW, &[])]),
-        &ESpec::new(
-            "ip",
-            &[("address", Kind::Str), ("family", Kind::Str), ("prefix", Kind::UInt), ("peer", Kind::Str)],
-            &[],
-        ),
-        &ESpec::new(
-            "route",
-            &[
-                ("family", Kind::Str),
-                ("address", Kind::Str),
-                ("netmask", Kind::Str),
-                ("prefix", Kind::UInt),
-                ("gateway", Kind::Str),
-                ("metric", Kind::UInt),
-            ],
-            &[],
-        ),
+        &IP,
+        &ROUTE,
         &ESpec::new("script", &[("path", Kind::Str)], &[]),
         &ESpec::new("downscript", &[("path", Kind::Str)], &[]),
         &ESpec::new("backenddomain", &[("name", Kind::Str)], &[]),
