@@ -13,6 +13,9 @@ FILES = ["src/core/driver/api_table.rs"]
 # the CPU model tables come from libvirt's installed CPU map, when present
 CPU_MAP = "/usr/share/libvirt/cpu_map"
 CPU_DATA = "src/conf/cpu_models_data.rs"
+# the document grammars come from libvirt's installed RelaxNG schemas, when present
+SCHEMAS = "/usr/share/libvirt/schemas"
+SCHEMA_DATA = "src/conf/schema/generated.rs"
 
 
 def main():
@@ -34,6 +37,12 @@ def main():
                            check=True)
             if not filecmp.cmp(os.path.join(ROOT, CPU_DATA), fresh, shallow=False):
                 stale.append(CPU_DATA + " (python3 tools/gen_cpu_models.py)")
+        if os.path.isdir(SCHEMAS):
+            fresh = os.path.join(tmp, "schema_generated.rs")
+            subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_schemas.py"), "--out", fresh],
+                           check=True, stdout=subprocess.DEVNULL)
+            if not filecmp.cmp(os.path.join(ROOT, SCHEMA_DATA), fresh, shallow=False):
+                stale.append(SCHEMA_DATA + " (python3 tools/gen_schemas.py)")
         if stale:
             print("generated files are stale; run `make generate`:", *stale, sep="\n  ")
             return 1

@@ -2,9 +2,7 @@
 // Each table is the compiled grammar of one document in the line format read by
 // src/conf/schema/grammar.rs.
 
-pub(super) const NODEDEV: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const NODEDEV: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 R	device	~	~	2	-	-	-
 G	device	~	~	3	-	-	-
 E	device	\e	~	4	-	-	6
@@ -584,12 +582,9 @@ R	mdev_types	~	~	150	-	-	-
 @F#text=1:-	F#text=1:-
 @F#text=1:-	F#text=1:-
 @-name=1:38	F
-@-name=1:5	Fpath=2:8 devnode=3:16 parent=4:23 driver=5:37 capability=5:43	Fdevnode=3:16 parent=4:23 driver=5:37 capability=5:43	Fdevnode=3:16 parent=4:23 driver=5:37 capability=5:43	Fdriver=5:37 capability=5:43	Fcapability=5:43"##,
-);
+@-name=1:5	Fpath=2:8 devnode=3:16 parent=4:23 driver=5:37 capability=5:43	Fdevnode=3:16 parent=4:23 driver=5:37 capability=5:43	Fdevnode=3:16 parent=4:23 driver=5:37 capability=5:43	Fdriver=5:37 capability=5:43	Fcapability=5:43"##);
 
-pub(super) const STORAGEPOOL: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const STORAGEPOOL: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 R	pool	~	~	2	-	-	-
 G	pool	~	~	3	-	-	-
 E	pool	\e	~	4	-	-	-
@@ -1232,12 +1227,9 @@ R	sourcevstorage	~	~	640	-	-	-
 G	sourcevstorage	~	~	641	-	-	-
 E	source	\e	~	642	-	-	-
 R	sourceinfoname	~	~	293	-	-	-
-R	target	~	~	80	-	-	-"##,
-);
+R	target	~	~	80	-	-	-"##);
 
-pub(super) const STORAGEVOL: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const STORAGEVOL: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 R	vol	~	~	2	-	-	-
 G	vol	~	~	3	-	-	-
 E	volume	\e	~	4	271	-	-
@@ -1515,12 +1507,9 @@ V	~	~	file	-	-	-	r
 V	~	~	block	-	-	-	r
 V	~	~	dir	-	-	-	r
 V	~	~	network	-	-	-	r
-V	~	~	netdir	-	-	-	r"##,
-);
+V	~	~	netdir	-	-	-	r"##);
 
-pub(super) const NETWORK: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const NETWORK: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 R	network	~	~	2	-	-	-
 G	network	~	~	3	-	-	-
 E	network	\e	~	4	571,574,577	-	-
@@ -2099,12 +2088,9 @@ A	ipv6	\e	~	576	-	-	-
 R	virYesNo	~	~	181	-	-	-
 O	~	~	~	578	-	-	-
 A	connections	\e	~	579	-	-	-
-D	unsignedInt	~	~	-	-	-	x"##,
-);
+D	unsignedInt	~	~	-	-	-	x"##);
 
-pub(super) const DOMAIN: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const DOMAIN: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 R	domain	~	~	2	-	-	-
 G	domain	~	~	3	-	-	-
 E	domain	\e	~	4	-	-	-
@@ -7754,12 +7740,9 @@ O	~	~	~	5647	-	-	-
 R	vmwaredatacenterpath	~	~	5648	-	-	-
 G	vmwaredatacenterpath	~	~	5649	-	-	-
 E	datacenterpath	http://libvirt.org/schemas/domain/vmware/1.0	~	5650	-	-	-
-T	~	~	~	-	-	-	-"##,
-);
+T	~	~	~	-	-	-	-"##);
 
-pub(super) const INTERFACE: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const INTERFACE: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 C	~	~	~	2,133,239,248	-	-	-
 R	ethernet-interface	~	~	3	-	-	-
 G	ethernet-interface	~	~	4	-	-	-
@@ -8015,12 +7998,9 @@ R	vlan-interface-common	~	~	155	-	-	-
 R	startmode	~	~	7	-	-	-
 R	mtu	~	~	55	-	-	-
 R	interface-addressing	~	~	61	-	-	-
-R	vlan-device	~	~	162	-	-	-"##,
-);
+R	vlan-device	~	~	162	-	-	-"##);
 
-pub(super) const DOMAINSNAPSHOT: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const DOMAINSNAPSHOT: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 R	domainsnapshot	~	~	2	-	-	-
 G	domainsnapshot	~	~	3	-	-	-
 E	domainsnapshot	\e	~	4	-	-	-
@@ -19864,12 +19844,9 @@ Z	~	~	~	11841	-	-	-
 C	~	~	~	11842,11843,11844	-	-	-
 A	~	~	~	-	-	-	-
 T	~	~	~	-	-	-	-
-R	customElement	~	~	11838	-	-	-"##,
-);
+R	customElement	~	~	11838	-	-	-"##);
 
-pub(super) const DOMAINCHECKPOINT: (usize, &str) = (
-    0,
-    r##"R	~	~	~	1	-	-	-
+pub(super) const DOMAINCHECKPOINT: (usize, &str) = (0, r##"R	~	~	~	1	-	-	-
 R	domaincheckpoint	~	~	2	-	-	-
 G	domaincheckpoint	~	~	3	-	-	-
 E	domaincheckpoint	\e	~	4	-	-	-
@@ -25572,5 +25549,4 @@ T	~	~	~	-	-	-	-
 O	~	~	~	5701	-	-	-
 E	parent	\e	~	5702	-	-	-
 E	name	\e	~	5703	-	-	-
-R	checkpointName	~	~	8	-	-	-"##,
-);
+R	checkpointName	~	~	8	-	-	-"##);

@@ -7,6 +7,7 @@
 
 mod datatypes;
 mod doc;
+#[rustfmt::skip]
 mod generated;
 mod grammar;
 mod regex;
