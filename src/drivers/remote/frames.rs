@@ -3,10 +3,9 @@
 //! daemon passes after a reply arrive in its control data; what was read
 //! beyond the message wanted stays buffered for the next one.
 
-use crate::util::rpc::{fds::NUM_FDS_MAX, Message, HEADER_SIZE, LEN_SIZE, MESSAGE_MAX};
+use crate::util::rpc::{fds, Message, HEADER_SIZE, LEN_SIZE, MESSAGE_MAX};
 use std::collections::VecDeque;
 use std::io;
-use std::mem::{size_of, zeroed};
 use std::os::fd::RawFd;
 
 /// What one receive asks for at least.
@@ -133,55 +132,10 @@ impl FrameReader {
         Ok(true)
     }
 
-    /// One `recvmsg` into `buf[at..]`, keeping the descriptors that came.
+    /// One receive into `buf[at..]`, keeping the descriptors that came.
     fn receive(&mut self, sock: RawFd, at: usize) -> io::Result<usize> {
         wait_readable(sock)?;
-        let space = control_space();
-        let mut control = [0u64; CONTROL_WORDS];
-        let room = &mut self.buf[at..];
-        let mut iov = libc::iovec { iov_base: room.as_mut_ptr().cast(), iov_len: room.len() };
-        // SAFETY: an all-zero msghdr is a valid empty header.
-        let mut msg: libc::msghdr = unsafe { zeroed() };
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = space as _;
-        let n = loop {
-            // SAFETY: msg points at the buffer and the control space, both
-            // alive and large enough for the lengths it gives.
-            let n = unsafe { libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) };
-            if n >= 0 {
-                break n as usize;
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        };
-        self.keep_fds(&msg);
-        if msg.msg_flags & libc::MSG_CTRUNC != 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "too many descriptors in one message"));
-        }
-        Ok(n)
-    }
-
-    fn keep_fds(&mut self, msg: &libc::msghdr) {
-        // SAFETY: recvmsg filled msg; the CMSG macros stay within the
-        // control length it set.
-        unsafe {
-            let mut cmsg = libc::CMSG_FIRSTHDR(msg);
-            while !cmsg.is_null() {
-                if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
-                    let data = libc::CMSG_DATA(cmsg);
-                    let len = (*cmsg).cmsg_len as usize - (data as usize - cmsg as usize);
-                    for i in 0..len / size_of::<RawFd>() {
-                        let fd = std::ptr::read_unaligned(data.add(i * size_of::<RawFd>()).cast::<RawFd>());
-                        self.fds.push_back(fd);
-                    }
-                }
-                cmsg = libc::CMSG_NXTHDR(msg, cmsg);
-            }
-        }
+        fds::recv_with_fds(sock, &mut self.buf[at..], &mut self.fds)
     }
 }
 
@@ -204,19 +158,10 @@ fn wait_readable(sock: RawFd) -> io::Result<()> {
     }
 }
 
-/// Room for the most descriptors one message may pass, in 8-byte words.
-const CONTROL_WORDS: usize = (NUM_FDS_MAX as usize * size_of::<RawFd>() + 64) / 8;
-
-fn control_space() -> usize {
-    // SAFETY: CMSG_SPACE only computes a size.
-    let space = unsafe { libc::CMSG_SPACE((NUM_FDS_MAX as usize * size_of::<RawFd>()) as u32) } as usize;
-    space.min(CONTROL_WORDS * 8)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::rpc::{fds, Header, MessageType, Status};
+    use crate::util::rpc::{Header, MessageType, Status};
     use std::io::Write;
     use std::os::fd::AsRawFd;
     use std::os::unix::net::UnixStream;
