@@ -4,7 +4,8 @@
 usage: abi_check.py OUTDIR LIB [LIB...]      (LIB like libvirt.so.0)
 
 The expected ABI comes from <shared>/abi/<lib>.syms.tsv, where <shared> is
-$VIRT_SHARED_DIR or ../shared next to the repository root.  Checked:
+$VIRT_SHARED_DIR, else ../shared next to the repository root, else (in a
+local clone) ../shared next to the repository it was cloned from.  Checked:
   * version definitions (readelf -V): same node set, same parent chain,
     BASE entry equal to the soname;
   * dynamic symbols (objdump -T): every expected symbol is defined, has the
@@ -28,7 +29,16 @@ PRIVATE_CONSTRUCTORS = {"virGetDomainCheckpoint", "virGetDomainSnapshot", "virGe
 
 
 def shared_dir():
-    return os.environ.get("VIRT_SHARED_DIR") or os.path.join(os.path.dirname(REPO), "shared")
+    if os.environ.get("VIRT_SHARED_DIR"):
+        return os.environ["VIRT_SHARED_DIR"]
+    beside = os.path.join(os.path.dirname(REPO), "shared")
+    if os.path.isdir(beside):
+        return beside
+    origin = subprocess.run(["git", "-C", REPO, "config", "--get", "remote.origin.url"],
+                            capture_output=True, text=True).stdout.strip()
+    if origin and os.path.isdir(origin):
+        return os.path.join(os.path.dirname(os.path.abspath(origin)), "shared")
+    return beside
 
 
 def load_expected(lib):
