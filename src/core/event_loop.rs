@@ -16,6 +16,7 @@
 //! from the loop, never inside the remove call.
 
 use parking_lot::{Mutex, RwLock};
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -96,6 +97,28 @@ pub fn remove_timeout(timer: i32) -> i32 {
     current().map_or(-1, |i| i.remove_timeout(timer))
 }
 
+thread_local! {
+    /// This thread runs the default loop's callbacks: changes it makes are
+    /// seen before the loop sleeps again, without waking it.
+    static IN_LOOP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as inside the loop until dropped.
+struct InLoop;
+
+impl InLoop {
+    fn enter() -> InLoop {
+        IN_LOOP.with(|f| f.set(true));
+        InLoop
+    }
+}
+
+impl Drop for InLoop {
+    fn drop(&mut self) {
+        IN_LOOP.with(|f| f.set(false));
+    }
+}
+
 struct Watch {
     id: i32,
     fd: i32,
@@ -153,6 +176,7 @@ impl DefaultLoop {
         if fds[0].revents != 0 {
             self.wakeup.drain();
         }
+        let _inside = InLoop::enter();
         let mut dispatched = self.fire_timers();
         for (pfd, id) in fds.iter().skip(1).zip(ids) {
             if pfd.revents == 0 {
@@ -283,7 +307,11 @@ impl EventImpl for DefaultLoop {
             t.frequency = frequency;
             t.due = Instant::now() + Duration::from_millis(frequency.max(0) as u64);
         }
-        self.changed();
+        // a disabled timer only makes a sleeping loop wake for nothing, and
+        // the loop's own thread looks at the timers again before it sleeps
+        if frequency >= 0 && !IN_LOOP.with(Cell::get) {
+            self.changed();
+        }
     }
 
     fn remove_timeout(&self, timer: i32) -> i32 {
@@ -387,6 +415,34 @@ mod tests {
         );
         l.run_once();
         l.add_timeout(1, Arc::new(|_| {}), None);
+        l.run_once();
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_timer_enabled_from_another_thread_wakes_the_loop() {
+        let l = Arc::new(DefaultLoop::new());
+        let hits = Arc::new(AtomicI32::new(0));
+        let h = hits.clone();
+        let t = l.add_timeout(
+            -1,
+            Arc::new(move |_| {
+                h.fetch_add(1, Ordering::SeqCst);
+            }),
+            None,
+        );
+        l.run_once(); // the addition's wake-up
+        let l2 = l.clone();
+        let other = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            l2.update_timeout(t, 0);
+            l2.update_timeout(t, 0); // no second write needed
+        });
+        l.run_once(); // asleep with no timer enabled until the other thread's change
+        other.join().unwrap();
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        l.update_timeout(t, -1);
+        l.add_timeout(0, Arc::new(|_| {}), None);
         l.run_once();
         assert_eq!(hits.load(Ordering::SeqCst), 1);
     }

@@ -351,10 +351,19 @@ struct State {
     next_id: i32,
     /// The loop timer that delivers queued events, -1 when none.
     timer: i32,
+    /// The timer is enabled for the events queued since the last flush:
+    /// later events of the same batch need not touch the loop.
+    armed: bool,
+    /// Counts registrations, so that a flush sees a callback registered
+    /// during its batch without copying the list for every event.
+    generation: u64,
     dispatching: bool,
     /// Keep events for [`EventQueue::drain`] even without a callback.
     recording: bool,
 }
+
+/// Queued events beyond which a producer yields once per event.
+const BEHIND: usize = 256;
 
 /// A driver's queue of events for one host; clones share the queue.
 #[derive(Clone)]
@@ -409,6 +418,15 @@ impl EventQueue {
                 return;
             }
             st.pending.push((event, remote));
+            if std::mem::replace(&mut st.armed, true) {
+                if st.pending.len() > BEHIND {
+                    drop(st);
+                    // the loop is behind: give it the processor rather
+                    // than let the queue grow without bound (never waits)
+                    std::thread::yield_now();
+                }
+                return;
+            }
             st.timer
         };
         event_loop::update_timeout(timer, 0);
@@ -476,6 +494,7 @@ impl EventQueue {
         let remote = AtomicI32::new(shared.unwrap_or(-1));
         let reg = Arc::new(Registered { id, cb, free, detach, deleted: AtomicBool::new(false), remote });
         st.callbacks.push(reg.clone());
+        st.generation += 1;
         Ok((id, reg, shared.is_none()))
     }
 
@@ -553,6 +572,7 @@ impl EventQueue {
             return -1;
         }
         st.pending.clear();
+        st.armed = false;
         std::mem::replace(&mut st.timer, -1)
     }
 }
@@ -560,17 +580,26 @@ impl EventQueue {
 /// The timer's work: delivers what is queued, in order.
 fn flush(state: &Weak<Mutex<State>>) {
     let Some(state) = state.upgrade() else { return };
-    let (timer, events) = {
-        let mut st = state.lock();
-        st.dispatching = true;
-        (st.timer, std::mem::take(&mut st.pending))
-    };
+    // disarmed before the batch is taken: an event queued meanwhile either
+    // is in the batch or arms the timer again
+    let timer = state.lock().timer;
     if timer >= 0 {
         event_loop::update_timeout(timer, -1);
     }
+    let (events, mut callbacks, mut generation) = {
+        let mut st = state.lock();
+        st.dispatching = true;
+        st.armed = false;
+        (std::mem::take(&mut st.pending), st.callbacks.clone(), st.generation)
+    };
     for (ev, remote) in &events {
-        let callbacks = state.lock().callbacks.clone();
-        for r in callbacks {
+        {
+            let st = state.lock();
+            if st.generation != generation {
+                (callbacks, generation) = (st.callbacks.clone(), st.generation);
+            }
+        }
+        for r in &callbacks {
             let routed = *remote < 0 || r.remote() == *remote;
             if routed
                 && r.live()
