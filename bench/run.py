@@ -55,18 +55,19 @@ def check_library(lines, libdir, label):
     return path
 
 
-def groups(bench, sizes):
-    """(key suffix, bench arguments) for each process of one round."""
-    table = run_process(bench, "", ["--list"])
+def groups(bench, sizes, only=None):
+    """(key suffix, bench arguments) for each process of one round; `only`
+    keeps the named workloads."""
+    table = [w for w in run_process(bench, "", ["--list"]) if not only or w["name"] in only]
     out = [("", ["-n", "0", w["name"]]) for w in table if not w["scale"]]
     scale = [w["name"] for w in table if w["scale"]]
-    out += [(f"@{n}", ["-n", str(n), *scale]) for n in sizes]
+    out += [(f"@{n}", ["-n", str(n), *scale]) for n in sizes if scale]
     return out, {w["name"]: w for w in table}
 
 
 def measure(a):
     libs = [("real", ""), ("ours", a.ours)] if a.mode == "compare" else [("real-A", ""), ("real-B", "")]
-    procs, table = groups(a.bench, a.sizes)
+    procs, table = groups(a.bench, a.sizes, a.only)
     runs = {label: {} for label, _ in libs}  # label -> key -> [result per round]
     libpaths = {}
     for r in range(a.rounds):
@@ -124,7 +125,7 @@ def targets(rows, scaling, cand, basis, table):
     g = geomean([row[ratio] for row in rows if ratio in row])
     rss = next((row["rss_ratio"] for row in rows if row["workload"] == f"list-all@{MAIN_SIZE}" and "rss_ratio" in row), None)
     flat = {x["workload"]: x[f"{basis}_growth"] for x in scaling if x["library"] == cand}
-    return [
+    return ([] if not rows else [
         (f"every workload >= {TARGET_RATIO:g}x", not misses(TARGET_RATIO), listed(misses(TARGET_RATIO))),
         ("never slower (>= 1x)", not misses(1), listed(misses(1))),
         (f"geometric mean >= {TARGET_GEOMEAN:g}x", g >= TARGET_GEOMEAN, f"{g:.2f}x"),
@@ -132,7 +133,7 @@ def targets(rows, scaling, cand, basis, table):
          "n/a" if rss is None else f"{rss:.2f}x"),
         (f"per-unit cost growth, smallest to largest population, <= {TARGET_FLAT:g}x",
          bool(flat) and all(v <= TARGET_FLAT for v in flat.values()), ", ".join(f"{k} {v:.2f}x" for k, v in flat.items())),
-    ] + ([] if not rpc else [
+    ]) + ([] if not rpc else [
         (f"through libvirtd: client CPU per call <= {1 / TARGET_RPC_CPU:g}x libvirt's",
          all(row.get("cpu_ratio", 0) >= TARGET_RPC_CPU for row in rpc),
          ", ".join(f"{row['workload']} {1 / row['cpu_ratio']:.2f}x" if "cpu_ratio" in row
@@ -147,7 +148,8 @@ def targets(rows, scaling, cand, basis, table):
 def report(a, libs, runs, table):
     ref, cand = libs[0][0], libs[1][0]
     s = {label: {k: summarize(v) for k, v in runs[label].items()} for label, _ in libs}
-    scale = ["define", *[w for w in table if table[w]["scale"]]]
+    scaled = [w for w in table if table[w]["scale"]]
+    scale = ["define", *scaled] if scaled else []
     main_keys = [k for k in runs[ref] if "@" not in k] + ([f"{w}@{MAIN_SIZE}" for w in scale] if MAIN_SIZE in a.sizes else [])
     rows = []
     for k in main_keys:
@@ -207,9 +209,9 @@ def markdown(rep, meta):
                    f"{cell(r, mib)} | {cell(c, mib)} | "
                    f"{'%.2f' % row['rss_ratio'] if 'rss_ratio' in row else '-'} | {spread(r)}/{spread(c)} |")
     g = rep["geomean"]
-    out += ["", f"Geometric mean of the ratios (test driver, rpc-* left out): {g['wall']:.2f}x (wall), "
-            f"{g['cpu']:.2f}x (CPU). For rpc-* rows the CPU ratio is libvirt's client CPU per round trip "
-            "over ours.", ""]
+    out += [""] + ([f"Geometric mean of the ratios (test driver, rpc-* left out): {g['wall']:.2f}x (wall), "
+                    f"{g['cpu']:.2f}x (CPU). "] if g["wall"] else []) + [
+            "For rpc-* rows the CPU ratio is libvirt's client CPU per round trip over ours.", ""]
     if rep["scaling"]:
         sizes = [p["target"] for p in rep["scaling"][0]["points"]]
         out += ["Wall-clock cost of one unit by population (a lookup, a get-info, one listed domain, or one define "
@@ -220,7 +222,7 @@ def markdown(rep, meta):
             pts = " | ".join(fmt_ns(p["wall_ns"]) + ("" if p["n"] == p["target"] else f" (n={p['n']})") for p in x["points"])
             out.append(f"| {x['workload']} | {x['library']} | {pts} | {x['wall_growth']:.2f}x | {x['cpu_growth']:.2f}x |")
     if "targets" in rep:
-        out += ["", "Targets (wall-clock; CPU-time verdict in brackets):", ""]
+        out += ([""] if out[-1] else []) + ["Targets (wall-clock; CPU-time verdict in brackets):", ""]
         for (name, met, detail), (_, cmet, cdetail) in zip(rep["targets"]["wall"], rep["targets"]["cpu"]):
             out.append(f"- {'MET' if met else 'MISSED'} [{'MET' if cmet else 'MISSED'}]: {name}: {detail} [{cdetail}]")
     else:
@@ -245,6 +247,8 @@ def main():
     ap.add_argument("--secs", type=float, default=1.0, help="time per workload per run")
     ap.add_argument("--cap", type=float, default=20.0, help="seconds allowed to define a population")
     ap.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",") if x], default=[1000, 10000, 100000])
+    ap.add_argument("--only", type=lambda v: [x for x in v.split(",") if x], default=None,
+                    help="comma-separated workloads to run (results go to subset.{md,json})")
     a = ap.parse_args()
     a.ours = os.path.abspath(a.ours)
     t0, load0 = time.monotonic(), loadavg()
@@ -255,7 +259,7 @@ def main():
     rep = report(a, libs, runs, table)
     text = markdown(rep, meta)
     os.makedirs(a.out, exist_ok=True)
-    name = "results" if a.mode == "compare" else "noise"
+    name = "subset" if a.only else "results" if a.mode == "compare" else "noise"
     with open(os.path.join(a.out, f"{name}.json"), "w") as f:
         json.dump({"meta": meta, "report": rep, "runs": runs}, f, indent=1)
     with open(os.path.join(a.out, f"{name}.md"), "w") as f:
