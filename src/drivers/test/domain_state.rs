@@ -298,7 +298,8 @@ impl<T: Clone + Default> Index<T> {
             let home = buckets[k].tag as usize & mask;
             // the entry may fill the hole if the hole lies on its probe path
             if (k.wrapping_sub(home) & mask) >= (k.wrapping_sub(hole) & mask) {
-                buckets[hole] = buckets[k].clone();
+                // the removed bucket moves along and is emptied at the end
+                buckets.swap(hole, k);
                 hole = k;
             }
         }
