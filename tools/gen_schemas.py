@@ -577,38 +577,42 @@ def try_unlink(cur, parent, prev):
     return prev
 
 
-def generate_attributes(d):
-    """1 when `d` can only generate attributes."""
-    parent = None
+# patterns whose content a walk over a definition enters
+CONTAINERS = (CHOICE, INTERLEAVE, GROUP, ONEORMORE, ZEROORMORE, OPTIONAL, PARENTREF, EXTERNALREF, REF, DEF)
+
+
+def walk(d):
+    """The nodes of `d` and its siblings, in document order, entering
+    containers (and linking their children to them) but nothing else."""
     cur = d
     while cur is not None:
-        if cur.type in (ELEMENT, TEXT, DATATYPE, PARAM, LIST, VALUE, EMPTY):
-            return 0
-        if cur.type in (CHOICE, INTERLEAVE, GROUP, ONEORMORE, ZEROORMORE, OPTIONAL, PARENTREF,
-                        EXTERNALREF, REF, DEF):
-            if cur.content is not None:
-                parent = cur
-                cur = cur.content
-                t = cur
-                while t is not None:
-                    t.parent = parent
-                    t = t.next
-                continue
+        yield cur
+        if cur.type in CONTAINERS and cur.content is not None:
+            parent = cur
+            cur = cur.content
+            t = cur
+            while t is not None:
+                t.parent = parent
+                t = t.next
+            continue
         if cur is d:
-            break
+            return
         if cur.next is not None:
             cur = cur.next
             continue
         while True:
             cur = cur.parent
-            if cur is None:
-                break
-            if cur is d:
-                return 1
+            if cur is None or cur is d:
+                return
             if cur.next is not None:
                 cur = cur.next
                 break
-    return 1
+
+
+def generate_attributes(d):
+    """1 when `d` can only generate attributes."""
+    leaves = (ELEMENT, TEXT, DATATYPE, PARAM, LIST, VALUE, EMPTY)
+    return 0 if any(n.type in leaves for n in walk(d)) else 1
 
 
 def simplify(cur, parent):
@@ -739,37 +743,9 @@ def is_nullable(d):
 
 
 def get_elements(d, eora):
-    ret = []
-    parent = None
-    cur = d
-    while cur is not None:
-        if (eora == 0 and cur.type in (ELEMENT, TEXT)) or (eora == 1 and cur.type == ATTRIBUTE):
-            ret.append(cur)
-        elif cur.type in (CHOICE, INTERLEAVE, GROUP, ONEORMORE, ZEROORMORE, OPTIONAL, PARENTREF, REF, DEF,
-                          EXTERNALREF):
-            if cur.content is not None:
-                parent = cur
-                cur = cur.content
-                t = cur
-                while t is not None:
-                    t.parent = parent
-                    t = t.next
-                continue
-        if cur is d:
-            break
-        if cur.next is not None:
-            cur = cur.next
-            continue
-        while True:
-            cur = cur.parent
-            if cur is None:
-                break
-            if cur is d:
-                return ret
-            if cur.next is not None:
-                cur = cur.next
-                break
-    return ret
+    """The elements and text (`eora` 0) or the attributes (1) under `d`."""
+    wanted = {0: (ELEMENT, TEXT), 1: (ATTRIBUTE,)}.get(eora, ())
+    return [n for n in walk(d) if n.type in wanted]
 
 
 def triage_key(e):
