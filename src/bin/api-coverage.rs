@@ -9,7 +9,14 @@ fn main() {
     virt::initialize();
     let drivers = registry::drivers();
     let dispatchable = DriverTable::dispatchable();
-    let served: Vec<(&str, Vec<&str>)> = drivers.iter().map(|d| (d.name, d.table.implemented())).collect();
+    // a driver registered at two places of the search order (remote:
+    // explicit transports first, other URIs last) is listed once
+    let mut served: Vec<(&str, Vec<&str>)> = Vec::new();
+    for d in drivers.iter() {
+        if !served.iter().any(|(name, _)| *name == d.name) {
+            served.push((d.name, d.table.implemented()));
+        }
+    }
 
     let mut rows = Vec::new();
     let (mut no_body, mut library_level, mut via_driver) = (0, 0, 0);
